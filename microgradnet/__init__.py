@@ -1,0 +1,29 @@
+"""microgradnet: a scalar autodiff engine for teaching backpropagation.
+
+``Value`` is one number in a computation graph; ``backward()`` applies the chain rule.
+Neurons, layers and MLPs (``microgradnet.nn``) are built from Values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Value
+from .grad_mode import is_grad_enabled, no_grad
+
+__version__ = "0.1.0"
+
+__all__ = ["Value", "no_grad", "is_grad_enabled", "gradcheck", "draw_dot", "trace", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: gradcheck and the drawing code are not needed to build or train a graph.
+    if name == "gradcheck":
+        from .gradcheck import gradcheck
+
+        return gradcheck
+    if name in ("draw_dot", "trace"):
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'microgradnet' has no attribute {name!r}")

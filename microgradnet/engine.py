@@ -1,0 +1,427 @@
+"""The scalar engine: ``Value`` and its primitive operations.
+
+A ``Value`` holds one number (``data``), its gradient (``grad``), and - when it was computed
+by an operation - its children together with the *local derivative* of the result towards
+each child. ``backward()`` (see ``autodiff.py``) only ever does ``child.grad += local * grad``,
+so it knows nothing about specific operations: every derivative rule lives below, next to
+its forward formula, in exactly one place.
+
+Why not micrograd's per-node ``_backward`` closures?  A closure refers to the node that owns
+it, so every node is a reference cycle and the garbage collector ends up dominating training
+time. Here a node is one small object with fixed slots and no cycles:
+
+    _a, _da   first child and d(out)/d(child)     (None for a leaf)
+    _b, _db   second child and its derivative     (None for a unary op)
+    n-ary ops store tuples in _a/_da and the marker _NARY in _b.
+
+The operation's name is a class attribute of a tiny per-operation subclass, so it costs no
+memory per node. ``_prev``, ``_op`` and ``_backward()`` give micrograd's view of all this.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Iterable, Sequence, Union
+
+from . import grad_mode as _gm
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_NARY = object()  # marks a node whose children and derivatives are tuples
+_new = object.__new__
+
+
+def _describe(x: object) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_float(x: object) -> float:
+    """Validate a number for ``Value(...)``: real numbers only, with a clear error."""
+    if isinstance(x, float):
+        return x
+    if isinstance(x, numbers.Real):  # int, bool, fractions, numpy scalars
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"Value: {_describe(x)} is too large for a float") from None
+    if isinstance(x, Value):
+        raise TypeError("Value: data is already a Value; pass it directly, not Value(Value(...))")
+    raise TypeError(
+        f"Value: data must be a real number (int or float), got {type(x).__name__} {_describe(x)}"
+    )
+
+
+class Value:
+    """One scalar in a computation graph.
+
+    ``Value(data, _children=(), _op='', label='')`` has micrograd's signature. Operations on
+    Values (``+ - * / **``, ``relu()``, ``tanh()``, ...) return new Values that remember their
+    operands, and ``backward()`` fills ``grad`` of every Value that the result depends on.
+
+    >>> from microgradnet import Value
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> (c.data, a.grad, b.grad)
+    (-4.0, -2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "__dict__")
+
+    data: float
+    grad: float
+    _op: str = ""  # leaves; each operation's subclass overrides it
+    label: str = ""  # set per node (stored in __dict__ only when given)
+
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        self.data = _as_float(data)
+        self.grad = 0.0
+        children = tuple(_children)
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(f"Value: children must be Values, got {_describe(child)}")
+        if children:
+            # Built by hand, micrograd-style: the local derivatives are unknown, so backward()
+            # calls this node's _backward() (which the caller may assign, as in the lecture).
+            self._a, self._da, self._b, self._db = children, None, _NARY, None
+        else:
+            self._a = self._da = self._b = self._db = None
+        if _op:
+            self._op = _op
+        if label:
+            self.label = label
+
+    # ---- micrograd's view of a node -----------------------------------------------------
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The operands this Value was computed from, in operand order (``()`` for a leaf)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (a,)
+        if b is _NARY:
+            return a
+        return (a, b)
+
+    @property
+    def _local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(child) for each child in ``_prev`` (empty for leaves and hand-built nodes)."""
+        a, b = self._a, self._b
+        if a is None or (b is _NARY and self._da is None):
+            return ()
+        if b is None:
+            return (self._da,)
+        if b is _NARY:
+            return self._da
+        return (self._da, self._db)
+
+    def _backward(self) -> None:
+        """Apply this node's chain rule once: ``child.grad += local * self.grad``."""
+        g = self.grad
+        for child, local in zip(self._prev, self._local_grads):
+            child.grad += local * g
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Back-propagate from this Value: set ``self.grad = grad`` and accumulate
+        ``d(self)/d(node)`` into the ``grad`` of every node it depends on.
+
+        Iterative (no recursion limit); calling it twice accumulates twice, as in micrograd.
+        """
+        from .autodiff import backward
+
+        backward(self, grad)
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    __hash__ = object.__hash__  # identity; == is deliberately not overloaded
+
+    # ---- arithmetic: forward value and local derivatives side by side -----------------
+    def __add__(self, other: Operand) -> Value:
+        other = _value(other)
+        return _binary(_Add, self.data + other.data, self, 1.0, other, 1.0)
+
+    def __mul__(self, other: Operand) -> Value:
+        other = _value(other)
+        return _binary(_Mul, self.data * other.data, self, other.data, other, self.data)
+
+    def __sub__(self, other: Operand) -> Value:
+        other = _value(other)
+        return _binary(_Sub, self.data - other.data, self, 1.0, other, -1.0)
+
+    def __truediv__(self, other: Operand) -> Value:
+        other = _value(other)
+        b = other.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0 {_where(other)}")
+        return _binary(_Div, self.data / b, self, 1.0 / b, other, -self.data / (b * b))
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return self._pow_value(other)
+        if not isinstance(other, (int, float)) or isinstance(other, bool):
+            return NotImplemented
+        x, p = self.data, other
+        out = _power(x, p, self)
+        if p == 0:
+            local = 0.0
+        elif x == 0.0 and p < 1:  # d/dx x**p is infinite at 0 for 0 < p < 1 (IEEE), not an error
+            local = math.inf
+        else:
+            local = float(p * _power(x, p - 1, self))  # d/dx x**p = p·x**(p-1)
+        return _unary(_pow_class(p), out, self, local)
+
+    def _pow_value(self, other: Value) -> Value:
+        x, p = self.data, other.data
+        if x <= 0.0:
+            raise ValueError(
+                f"**: a Value exponent needs a positive base (d/dp x**p = x**p·log x), "
+                f"got base {x!r} {_where(self)}; use a number exponent instead"
+            )
+        out = _power(x, p, self)
+        return _binary(_PowV, out, self, p * _power(x, p - 1, self), other, out * math.log(x))
+
+    def __neg__(self) -> Value:
+        return _unary(_Neg, -self.data, self, -1.0)
+
+    def __abs__(self) -> Value:
+        x = self.data
+        return _unary(_Abs, abs(x), self, 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))
+
+    def __radd__(self, other: Operand) -> Value:
+        return _value(other) + self
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _value(other) - self
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _value(other) * self
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _value(other) / self
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _value(other)._pow_value(self)
+
+    # ---- activations and elementary functions ------------------------------------------
+    def relu(self) -> Value:
+        """max(0, x); derivative 1 where the output is positive, else 0 (as micrograd)."""
+        x = self.data
+        out = 0.0 if x < 0 else x
+        return _unary(_ReLU, out, self, 1.0 if out > 0 else 0.0)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x; derivative 1 or slope."""
+        x = self.data
+        return _unary(_LeakyReLU, x if x > 0 else slope * x, self, 1.0 if x > 0 else slope)
+
+    def tanh(self) -> Value:
+        """tanh(x); derivative 1 - tanh(x)². Finite for every finite x."""
+        t = math.tanh(self.data)
+        return _unary(_Tanh, t, self, 1.0 - t * t)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^-x); derivative σ(x)(1 - σ(x)). Never overflows."""
+        s = _sigmoid(self.data)
+        return _unary(_Sigmoid, s, self, s * (1.0 - s))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), computed stably; derivative σ(x)."""
+        x = self.data
+        return _unary(_Softplus, max(x, 0.0) + math.log1p(math.exp(-abs(x))), self, _sigmoid(x))
+
+    def gelu(self) -> Value:
+        """GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+        x = self.data
+        if abs(x) > 20.0:  # tanh is ±1 to double precision; avoid inf·0 in the derivative
+            return _unary(_GELU, x if x > 0 else 0.0, self, 1.0 if x > 0 else 0.0)
+        u = _GELU_C * (x + 0.044715 * x * x * x)
+        t = math.tanh(u)
+        local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * x * x)
+        return _unary(_GELU, 0.5 * x * (1.0 + t), self, local)
+
+    def exp(self) -> Value:
+        """e^x; derivative e^x. Raises OverflowError past x ≈ 709.78 (float's limit)."""
+        x = self.data
+        try:
+            out = math.exp(x)
+        except OverflowError:
+            raise OverflowError(
+                f"exp({x!r}) overflows a float (largest input is about 709.78) {_where(self)}"
+            ) from None
+        return _unary(_Exp, out, self, out)
+
+    def log(self) -> Value:
+        """Natural logarithm; derivative 1/x. Raises ValueError for x <= 0."""
+        x = self.data
+        if not x > 0.0:
+            if x != x:  # NaN propagates, as IEEE says
+                return _unary(_Log, x, self, x)
+            raise ValueError(f"log of a non-positive number: log({x!r}) {_where(self)}")
+        return _unary(_Log, math.log(x), self, 1.0 / x)
+
+    def sqrt(self) -> Value:
+        """√x; derivative 1/(2√x) (infinite at 0). Raises ValueError for x < 0."""
+        x = self.data
+        if x < 0.0:
+            raise ValueError(f"sqrt of a negative number: sqrt({x!r}) {_where(self)}")
+        r = math.sqrt(x)
+        return _unary(_Sqrt, r, self, 0.5 / r if r > 0.0 else math.inf)
+
+
+# ---- building nodes ---------------------------------------------------------------------
+def _value(x: Operand) -> Value:
+    """Wrap a plain number as a leaf; pass Values through."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        v = _new(Value)
+        v.data = float(x)
+        v.grad = 0.0
+        v._a = v._da = v._b = v._db = None
+        return v
+    return Value(x)  # validates and raises a clear TypeError
+
+
+def _leaf(out: float) -> Value:
+    v = _new(Value)
+    v.data = out
+    v.grad = 0.0
+    v._a = v._da = v._b = v._db = None
+    return v
+
+
+def _unary(cls: type, out: float, a: Value, da: float) -> Value:
+    if _gm._open_blocks and not _gm._enabled.get():
+        return _leaf(out)
+    v = _new(cls)
+    v.data = out
+    v.grad = 0.0
+    v._a = a
+    v._da = da
+    v._b = v._db = None
+    return v
+
+
+def _binary(cls: type, out: float, a: Value, da: float, b: Value, db: float) -> Value:
+    if _gm._open_blocks and not _gm._enabled.get():
+        return _leaf(out)
+    v = _new(cls)
+    v.data = out
+    v.grad = 0.0
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
+    return v
+
+
+def _nary(cls: type, out: float, children: tuple[Value, ...], locals_: tuple[float, ...]) -> Value:
+    if _gm._open_blocks and not _gm._enabled.get():
+        return _leaf(out)
+    v = _new(cls)
+    v.data = out
+    v.grad = 0.0
+    v._a = children
+    v._da = locals_
+    v._b = _NARY
+    v._db = None
+    return v
+
+
+def _op_class(name: str) -> type:
+    """A per-operation subclass: it only carries the operation's name for ``_op``."""
+    return type("Value", (Value,), {"__slots__": (), "_op": name, "__module__": __name__})
+
+
+_Add, _Sub, _Mul, _Div = _op_class("+"), _op_class("-"), _op_class("*"), _op_class("/")
+_Neg, _Abs, _PowV = _op_class("neg"), _op_class("abs"), _op_class("**")
+_ReLU, _LeakyReLU, _Tanh = _op_class("ReLU"), _op_class("LeakyReLU"), _op_class("tanh")
+_Sigmoid, _Softplus, _GELU = _op_class("sigmoid"), _op_class("softplus"), _op_class("gelu")
+_Exp, _Log, _Sqrt = _op_class("exp"), _op_class("log"), _op_class("sqrt")
+_Sum, _Dot = _op_class("sum"), _op_class("dot")
+_pow_classes: dict[float, type] = {}
+
+
+def _pow_class(p: Number) -> type:
+    """micrograd names x**2 '**2': one subclass per exponent seen (a handful in practice)."""
+    cls = _pow_classes.get(p)
+    if cls is None:
+        if len(_pow_classes) > 256:
+            _pow_classes.clear()
+        cls = _pow_classes[p] = _op_class(f"**{p}")
+    return cls
+
+
+def _where(v: Value) -> str:
+    return f"(at Value labelled {v.label!r})" if v.label else ""
+
+
+def _power(x: float, p: float, at: Value) -> float:
+    """x**p for real numbers only: a clear error instead of a complex number or a crash."""
+    if x == 0.0 and p < 0:
+        raise ZeroDivisionError(f"**: 0 raised to the negative power {p!r} {_where(at)}")
+    if x < 0.0 and p != int(p):
+        raise ValueError(
+            f"**: fractional power {p!r} of a negative base {x!r} is not a real number {_where(at)}"
+        )
+    try:
+        return x**p
+    except OverflowError:
+        raise OverflowError(f"**: {x!r} ** {p!r} overflows a float {_where(at)}") from None
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+# ---- n-ary primitives (used by nn and functional) ---------------------------------------
+def value_sum(values: Sequence[Value]) -> Value:
+    """Σ values as ONE node (derivative 1 towards each), summed left to right."""
+    values = tuple(_value(v) for v in values)
+    total = 0.0
+    for v in values:
+        total += v.data
+    return _nary(_Sum, total, values, (1.0,) * len(values))
+
+
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
+    """z = b + w1·x1 + w2·x2 + ... as ONE node: a neuron's pre-activation.
+
+    Summed in micrograd's order (bias first, then left to right) so results are
+    bit-identical to micrograd's chain of ``*`` and ``+`` nodes. Derivatives: ∂z/∂b = 1,
+    ∂z/∂w_j = x_j, ∂z/∂x_j = w_j.
+    """
+    xs = tuple(_value(x) for x in inputs)
+    if len(xs) != len(weights):
+        raise ValueError(f"weighted sum: {len(weights)} weights but {len(xs)} inputs")
+    wd = [w.data for w in weights]
+    xd = [x.data for x in xs]
+    z = bias.data
+    for w, x in zip(wd, xd):
+        z += w * x
+    return _nary(_Dot, z, (bias, *weights, *xs), (1.0, *xd, *wd))
+
+
+def primitive_ops() -> dict[str, Callable[..., Any]]:
+    """The engine's unary functions by name (used by the safe expression parser)."""
+    return {
+        name: getattr(Value, name)
+        for name in ("relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt")
+    }
