@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Sequence, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Union
 
 from . import grad_mode as _gm
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
+Operand = Union["Value", int, float]  # noqa: UP007 (forward reference)
 
 _NARY = object()  # marks a node whose children and derivatives are tuples
 _new = object.__new__

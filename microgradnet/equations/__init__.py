@@ -1,0 +1,40 @@
+"""The article's equations computed directly, and checked weight by weight against ``backward()``.
+
+Network (notation of the article, 1-based): O^0 = X, Z^ℓ = W^ℓ × O^{ℓ-1}, O^ℓ = φ(Z^ℓ) for
+1 ≤ ℓ ≤ N-1, ŷ = Z^N; e = loss(ŷ, y). A bias is a weight on a constant input 1
+(b^ℓ_i ≡ w^ℓ_{i,0}, o^{ℓ-1}_0 = 1).
+
+- Equation 8:  ∂e/∂w^ℓ_{i,j} = ∂e/∂o^ℓ_i · φ'(z^ℓ_i) · o^{ℓ-1}_j   (φ' ≡ 1 on the last layer)
+- Equation 9:  ∂e/∂o^N_i = ∂loss(ŷ, y)/∂ŷ_i
+- Equation 12: ∂e/∂o^ℓ_i = Σ_k ∂e/∂o^{ℓ+1}_k · φ'(z^{ℓ+1}_k) · w^{ℓ+1}_{k,i}
+
+Everything here is plain floats (``forward``, ``equation9``, ``backprop``) except ``compare``,
+which also runs ``backward()`` on the model's own Values and lines the two up:
+
+>>> import random
+>>> from microgradnet.nn import MLP
+>>> from microgradnet import equations
+>>> model = MLP(2, [3, 3, 2], act='tanh', rng=random.Random(0))
+>>> table = equations.compare(model, [0.5, -1.2], target=1, loss='nll')
+>>> table.max_diff < 1e-12
+True
+>>> print(equations.explain(model, [0.5, -1.2], 1, 'nll', 1, 2, 1))  # doctest: +ELLIPSIS
+∂e/∂w^1_{2,1}: the weight from o^0_1 into neuron 2 of layer 1 ...
+"""
+
+from __future__ import annotations
+
+from .activations import PAIRS, Activation, activation
+from .activations import table as activation_table
+from .backprop import Backprop, ForwardPass, backprop, forward, read_weights, weight_name
+from .compare import Autograd, Comparison, NodeRow, Row, autograd, compare
+from .explain import Explanation, Term, explain, explanation
+from .losses import LOSSES, equation9, loss_from_values, loss_value, softmax
+
+__all__ = [
+    "PAIRS", "Activation", "activation", "activation_table",
+    "ForwardPass", "Backprop", "forward", "backprop", "read_weights", "weight_name",
+    "LOSSES", "equation9", "loss_value", "loss_from_values", "softmax",
+    "Row", "NodeRow", "Autograd", "Comparison", "autograd", "compare",
+    "Term", "Explanation", "explain", "explanation",
+]

@@ -1,0 +1,141 @@
+""""Doing it with numbers": the arithmetic behind one weight's ∂e/∂w, numbers substituted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .backprop import Backprop, backprop, check_index, weight_name
+from .compare import autograd
+from .losses import LOSSES, Target, softmax
+
+
+def num(v: float) -> str:
+    """A number as printed in explanations: 6 significant digits, negatives in parentheses."""
+    s = f"{v:.6g}"
+    return f"({s})" if s.startswith("-") else s
+
+
+class Term(NamedTuple):
+    """One term of Equation 12: ∂e/∂o^{ℓ+1}_k · φ'(z^{ℓ+1}_k) · w^{ℓ+1}_{k,i} = product."""
+
+    k: int
+    de_do: float
+    phi_prime: float
+    w: float
+    product: float
+
+
+@dataclass
+class Explanation:
+    """Equation 8 for one weight with its three factors, the Equation 12 terms that produced
+    ∂e/∂o^ℓ_i (empty on the last layer), and backward()'s value for comparison.
+    ``str(explanation)`` is the text a student can follow."""
+
+    l: int
+    i: int
+    j: int
+    name: str
+    de_do: float  # ∂e/∂o^ℓ_i
+    phi_prime: float  # φ'(z^ℓ_i), 1 on the last layer
+    o_prev: float  # o^{ℓ-1}_j, 1 for the bias
+    value: float  # Equation 8: the product of the three
+    autograd: float  # the weight's grad after backward()
+    terms: list[Term] = field(default_factory=list)
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _eq9_lines(bp: Backprop) -> list[str]:
+    fp, N, loss = bp.fp, bp.fp.N, bp.loss
+    yhat = fp.yhat
+    lines = [f"Equation 9 (last layer, loss {loss}):  ∂e/∂o^{N}_i = {LOSSES[loss][1]}"]
+    lines.append("  ŷ = (" + ", ".join(num(v) for v in yhat) + ")")
+    if loss == "nll":
+        sm = softmax(yhat)
+        lines.append("  softmax(ŷ) = (" + ", ".join(num(v) for v in sm) + f"),  c = {bp.target}")
+        for i, p in enumerate(sm, start=1):
+            one = 1 if i == bp.target else 0
+            lines.append(f"  ∂e/∂o^{N}_{i} = {num(p)} − {one} = {num(bp.de_do(N, i))}")
+    elif loss == "mse":
+        for i, (y, t) in enumerate(zip(yhat, bp.target), start=1):  # type: ignore[arg-type]
+            lines.append(f"  ∂e/∂o^{N}_{i} = 2·({num(y)} − {num(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
+    elif loss == "bce":
+        from .activations import activation
+
+        s = activation("sigmoid").phi(yhat[0])
+        lines.append(f"  ∂e/∂o^{N}_1 = σ({num(yhat[0])}) − {num(bp.target)} = {num(s)} − {num(bp.target)}"  # type: ignore[arg-type]
+                     f" = {num(bp.de_do(N, 1))}")
+    else:
+        margin = 1.0 - bp.target * yhat[0]  # type: ignore[operator]
+        why = f"> 0, so −y = {num(-bp.target)}" if margin > 0 else "≤ 0, so 0"  # type: ignore[operator]
+        lines.append(f"  1 − y·ŷ = 1 − {num(bp.target)}·{num(yhat[0])} = {num(margin)} {why}")  # type: ignore[arg-type]
+        lines.append(f"  ∂e/∂o^{N}_1 = {num(bp.de_do(N, 1))}")
+    return lines
+
+
+def explanation(
+    model: Any, x: Sequence[float], target: Target, loss: str = "nll",
+    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True,
+) -> Explanation:
+    """The arithmetic for ∂e/∂w^ℓ_{i,j} (j = 0: the bias b^ℓ_i) as a structured ``Explanation``."""
+    bp = backprop(model, x, target, loss, bias=bias)
+    fp, N = bp.fp, bp.fp.N
+    check_index(fp.sizes, l, i, j, bias)
+    ag = autograd(model, x, target, loss, bias=bias)
+    name = weight_name(l, i, j)
+    phi = fp.activation(l)
+    de_do, dphi, o_prev = bp.de_do(l, i), fp.phi_prime(l, i), fp.o(l - 1, j)
+    value = bp.de_dw(l, i, j)
+    terms = [Term(k, a, b, c, a * b * c) for k, a, b, c in bp.equation12_terms(l, i)] if l < N else []
+
+    L: list[str] = []
+    kind = "the bias" if j == 0 else f"the weight from o^{l - 1}_{j}"
+    L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (of N = {N}; φ = {fp.act}, loss {loss})")
+    L.append("")
+    L.append(f"Equation 8:  ∂e/∂{name} = ∂e/∂o^{l}_{i} · φ'(z^{l}_{i}) · o^{l - 1}_{j}")
+    if j == 0:
+        L.append(f"  o^{l - 1}_0 = 1   (a bias is the weight on a constant input 1)")
+    elif l == 1:
+        L.append(f"  o^0_{j} = x_{j} = {num(o_prev)}")
+    else:
+        L.append(f"  o^{l - 1}_{j} = φ(z^{l - 1}_{j}) = {num(o_prev)}")
+    parts = [(weight_name(l, i, jj), fp.w(l, i, jj), fp.o(l - 1, jj))
+             for jj in range(0 if bias else 1, fp.sizes[l - 1] + 1)]
+    L.append(f"  z^{l}_{i} = " + " + ".join(f"{n}·o^{l - 1}_{jj}" for jj, (n, _, _) in
+                                           zip(range(0 if bias else 1, 10**9), parts)))
+    L.append("        = " + " + ".join(f"{num(w)}·{num(o)}" for _, w, o in parts) + f" = {num(fp.z(l, i))}")
+    if l == N:
+        L.append(f"  φ'(z^{N}_{i}) = 1   (the last layer is linear: ŷ = Z^N)")
+    else:
+        L.append(f"  φ'(z^{l}_{i}) = {phi.phi_prime_text} at z = {num(fp.z(l, i))}:  {num(dphi)}")
+    src = "Equation 9, below" if l == N else "Equation 12, below"
+    L.append(f"  ∂e/∂o^{l}_{i} = {num(de_do)}   ({src})")
+    L.append(f"  ∂e/∂{name} = {num(de_do)} · {num(dphi)} · {num(o_prev)} = {num(value)}")
+    if terms:
+        L.append("")
+        L.append(f"Equation 12:  ∂e/∂o^{l}_{i} = Σ_k ∂e/∂o^{l + 1}_k · φ'(z^{l + 1}_k) · w^{l + 1}_{{k,{i}}}")
+        for t in terms:
+            L.append(f"  k = {t.k}:  {num(t.de_do)} · {num(t.phi_prime)} · {num(t.w)} = {num(t.product)}")
+        L.append(f"  sum = {num(de_do)}")
+        for ll in range(l + 1, N):
+            vals = ", ".join(f"∂e/∂o^{ll}_{k} = {num(bp.de_do(ll, k))}" for k in range(1, fp.sizes[ll] + 1))
+            L.append(f"  where, by Equation 12 for layer {ll}: {vals}")
+    L.append("")
+    L += _eq9_lines(bp)
+    L.append("")
+    g = ag.dW[l][i - 1][j]
+    L.append(f"backward() gives ∂e/∂{name} = {num(g)}   (|difference| = {abs(g - value):.1e})")
+    return Explanation(l, i, j, name, de_do, dphi, o_prev, value, g, terms, "\n".join(L))
+
+
+def explain(
+    model: Any, x: Sequence[float], target: Target, loss: str = "nll",
+    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True,
+) -> str:
+    """The arithmetic for ∂e/∂w^ℓ_{i,j} as text: Equation 8's three factors, the Equation 12
+    sum term by term, and Equation 9 at the output, every number substituted."""
+    return str(explanation(model, x, target, loss, l, i, j, bias=bias))

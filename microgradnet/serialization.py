@@ -1,0 +1,164 @@
+"""Model files: JSON written atomically, read back defensively.
+
+A model file is plain JSON (never pickle: loading a file must not be able to run code).
+``write_json`` writes to a temporary file in the target's directory and renames it over the
+target, so a crash or a bad value never leaves a half-written model behind. ``read_json``
+turns every way a file can be broken (not UTF-8, not JSON, truncated, absurdly nested,
+duplicated keys) into one ``ValueError`` naming the file and the problem. The ``check_*``
+helpers validate the parsed values (types, finiteness, shapes) before anything is assigned.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any
+
+FORMAT = "microgradnet"
+VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024  # far beyond any scalar network; protects against reading a huge file
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (temp file in the same directory + rename).
+
+    Numbers must be finite (JSON has no NaN or infinity); lists of numbers go on one line each,
+    so a weight matrix reads as a matrix.
+    """
+    text = _dumps(obj, 0) + "\n"
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _dumps(obj: Any, indent: int) -> str:
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        items = [f"{inner}{json.dumps(str(k))}: {_dumps(v, indent + 2)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(obj, (list, tuple)):
+        if all(not isinstance(v, (dict, list, tuple)) for v in obj):
+            return "[" + ", ".join(_dumps(v, indent) for v in obj) + "]"
+        return "[\n" + ",\n".join(inner + _dumps(v, indent + 2) for v in obj) + "\n" + pad + "]"
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ValueError(f"cannot save {obj!r}: the model has a non-finite weight (training diverged?)")
+    return json.dumps(obj, allow_nan=False)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse the JSON file at ``path``; any malformed content raises one clear ``ValueError``.
+
+    A missing or unreadable file raises the usual ``OSError`` (FileNotFoundError, ...).
+    """
+    where = os.fspath(path)
+    with open(where, "rb") as f:
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"{where}: file is larger than {MAX_BYTES // 2**20} MB; not a microgradnet model")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{where}: not a text (UTF-8) file; expected a microgradnet JSON model") from None
+    if not text.strip():
+        raise ValueError(f"{where}: the file is empty; expected a microgradnet JSON model")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f"{where}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); "
+            "the file may be truncated or not a microgradnet model"
+        ) from None
+    except RecursionError:
+        raise ValueError(f"{where}: JSON nested far too deeply; not a microgradnet model") from None
+    except ValueError as e:  # duplicate keys, NaN/Infinity literals, over-long integers
+        raise ValueError(f"{where}: {e}") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a valid weight (weights must be finite numbers)")
+
+
+# ---- validating parsed values (nothing is assigned until all of them pass) ---------------
+def check_number(x: Any, where: str) -> float:
+    """A finite real number (not a bool, not a string) as a float."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"{where} must be a number, got {type(x).__name__} {_short(x)}")
+    try:
+        f = float(x)
+    except OverflowError:
+        raise ValueError(f"{where} is too large for a float: {_short(x)}") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{where} must be a finite number, got {f!r}")
+    return f
+
+
+def check_vector(xs: Any, n: int, where: str) -> list[float]:
+    """A list of exactly ``n`` finite numbers."""
+    if not isinstance(xs, list):
+        raise ValueError(f"{where} must be a list of {n} numbers, got {type(xs).__name__}")
+    if len(xs) != n:
+        raise ValueError(f"{where} must have {n} numbers, got {len(xs)}")
+    return [check_number(x, f"{where}[{j}]") for j, x in enumerate(xs)]
+
+
+def check_matrix(rows: Any, n_rows: int, n_cols: int, where: str) -> list[list[float]]:
+    """A list of ``n_rows`` lists of ``n_cols`` finite numbers."""
+    if not isinstance(rows, list):
+        raise ValueError(f"{where} must be a {n_rows}x{n_cols} list of lists, got {type(rows).__name__}")
+    if len(rows) != n_rows:
+        raise ValueError(f"{where} must have {n_rows} rows, got {len(rows)}")
+    return [check_vector(r, n_cols, f"{where}[{i}]") for i, r in enumerate(rows)]
+
+
+def check_keys(d: Any, required: set[str], where: str) -> dict[str, Any]:
+    """A dict holding exactly the ``required`` keys."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be a JSON object, got {type(d).__name__}")
+    missing, extra = required - d.keys(), d.keys() - required
+    if missing:
+        raise ValueError(f"{where} is missing {', '.join(sorted(missing))}")
+    if extra:
+        raise ValueError(f"{where} has unexpected keys: {', '.join(sorted(map(str, extra)))}")
+    return d
+
+
+def check_header(d: Any, kind: str, where: str = "model") -> None:
+    """The ``format``/``version``/``module`` stamp every state dict starts with."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be a JSON object, got {type(d).__name__}")
+    if d.get("format") != FORMAT:
+        raise ValueError(f"{where}: not a microgradnet model (no \"format\": \"{FORMAT}\")")
+    if d.get("version") != VERSION:
+        raise ValueError(f"{where}: unsupported version {_short(d.get('version'))} (this reads {VERSION})")
+    if d.get("module") != kind:
+        raise ValueError(f"{where} holds a {_short(d.get('module'))}, not a {kind}")
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
