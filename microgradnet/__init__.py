@@ -10,11 +10,21 @@ from typing import Any
 
 from .checks import gradcheck
 from .engine import Value
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "no_grad", "is_grad_enabled", "gradcheck", "draw_dot", "trace", "__version__"]
+__all__ = [
+    "Value",
+    "no_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "AnomalyError",
+    "gradcheck",
+    "draw_dot",
+    "trace",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

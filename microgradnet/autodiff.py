@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import grad_mode as _gm
 from .engine import _NARY
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     """Set ``root.grad = grad`` and accumulate d(root)/d(node) into every node's ``grad``."""
     order = topological_order(root, leaves=False)
     root.grad = grad
+    if _gm.anomaly_enabled():
+        return _checked_backward(order)
     for v in reversed(order):
         g = v.grad
         b = v._b
@@ -79,3 +82,12 @@ def backward(root: Value, grad: float = 1.0) -> None:
             a = v._a
             a.grad += v._da * g
             b.grad += v._db * g
+
+
+def _checked_backward(order: list[Value]) -> None:
+    """backward() inside detect_anomaly(): the same chain rule, checking every gradient."""
+    for v in reversed(order):
+        before = v._prev
+        v._backward()
+        for c in before:
+            _gm.check_grad(v, c)

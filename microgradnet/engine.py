@@ -303,7 +303,7 @@ def _leaf(out: float) -> Value:
 
 
 def _unary(cls: type, out: float, a: Value, da: float) -> Value:
-    if _gm._open_blocks and not _gm._enabled.get():
+    if _gm._open_blocks and not _gm._record(cls._op, out, (a,), (da,)):
         return _leaf(out)
     v = _new(cls)
     v.data = out
@@ -315,7 +315,7 @@ def _unary(cls: type, out: float, a: Value, da: float) -> Value:
 
 
 def _binary(cls: type, out: float, a: Value, da: float, b: Value, db: float) -> Value:
-    if _gm._open_blocks and not _gm._enabled.get():
+    if _gm._open_blocks and not _gm._record(cls._op, out, (a, b), (da, db)):
         return _leaf(out)
     v = _new(cls)
     v.data = out
@@ -328,7 +328,7 @@ def _binary(cls: type, out: float, a: Value, da: float, b: Value, db: float) -> 
 
 
 def _nary(cls: type, out: float, children: tuple[Value, ...], locals_: tuple[float, ...]) -> Value:
-    if _gm._open_blocks and not _gm._enabled.get():
+    if _gm._open_blocks and not _gm._record(cls._op, out, children, locals_):
         return _leaf(out)
     v = _new(cls)
     v.data = out

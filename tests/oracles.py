@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 
-def central_difference(f: Callable[[list[float]], float], x: Sequence[float], eps: float = 1e-6) -> list[float]:
+def central_difference(
+    f: Callable[[list[float]], float], x: Sequence[float], eps: float = 1e-6
+) -> list[float]:
     """∂f/∂x_k ≈ (f(x + ε e_k) − f(x − ε e_k)) / 2ε for every k; f works on plain floats."""
     grads = []
     for k in range(len(x)):

@@ -132,7 +132,9 @@ def test_shared_subexpressions_are_visited_once_per_parent_edge():
     out = s * s + s.exp() * s  # s feeds three edges
     out.backward()
     t = math.tanh(0.5)
-    (numeric,) = central_difference(lambda v: math.tanh(v[0]) ** 2 + math.exp(math.tanh(v[0])) * math.tanh(v[0]), [0.5])
+    (numeric,) = central_difference(
+        lambda v: math.tanh(v[0]) ** 2 + math.exp(math.tanh(v[0])) * math.tanh(v[0]), [0.5]
+    )
     assert close(x.grad, numeric)
     assert close(out.data, t * t + math.exp(t) * t, rel=1e-12)
 
