@@ -165,7 +165,8 @@ class Value:
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data!r} / 0 {_where(other)}")
-        return _binary(_Div, self.data / b, self, 1.0 / b, other, -self.data / (b * b))
+        # -(a/b)/b rather than -a/(b·b): b·b underflows to 0 for |b| < 1e-162
+        return _binary(_Div, self.data / b, self, 1.0 / b, other, -(self.data / b) / b)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
@@ -179,7 +180,7 @@ class Value:
         elif x == 0.0 and p < 1:  # d/dx x**p is infinite at 0 for 0 < p < 1 (IEEE), not an error
             local = math.inf
         else:
-            local = float(p * _power(x, p - 1, self))  # d/dx x**p = p·x**(p-1)
+            local = float(p * _slope_power(x, p - 1))  # d/dx x**p = p·x**(p-1)
         return _unary(_pow_class(p), out, self, local)
 
     def _pow_value(self, other: Value) -> Value:
@@ -190,7 +191,7 @@ class Value:
                 f"got base {x!r} {_where(self)}; use a number exponent instead"
             )
         out = _power(x, p, self)
-        return _binary(_PowV, out, self, p * _power(x, p - 1, self), other, out * math.log(x))
+        return _binary(_PowV, out, self, p * _slope_power(x, p - 1), other, out * math.log(x))
 
     def __neg__(self) -> Value:
         return _unary(_Neg, -self.data, self, -1.0)
@@ -380,6 +381,15 @@ def _power(x: float, p: float, at: Value) -> float:
         return x**p
     except OverflowError:
         raise OverflowError(f"**: {x!r} ** {p!r} overflows a float {_where(at)}") from None
+
+
+def _slope_power(x: float, q: float) -> float:
+    """x**q inside a derivative: a result too big for a float is ±inf (IEEE), not an error,
+    since the forward value itself was representable."""
+    try:
+        return x**q
+    except OverflowError:
+        return -math.inf if x < 0 and int(q) % 2 else math.inf
 
 
 def _sigmoid(x: float) -> float:

@@ -84,3 +84,17 @@ def test_errors_name_the_labelled_node():
 def test_huge_integers_are_refused_clearly():
     with pytest.raises(OverflowError, match="too large"):
         Value(10**400)
+
+
+def test_tiny_divisors_give_an_infinite_slope_not_a_crash():
+    x, w = Value(1.0), Value(3.5e-201)
+    y = x / w  # representable, but d/dw = -x/w² is not
+    y.backward()
+    assert y.data == 1.0 / 3.5e-201 and w.grad == -math.inf
+
+
+def test_a_derivative_too_large_for_a_float_is_infinite_as_ieee_says():
+    x = Value(7e-300)
+    y = x**-1
+    y.backward()
+    assert math.isfinite(y.data) and x.grad == -math.inf
