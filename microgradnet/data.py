@@ -5,7 +5,7 @@ integer class labels ``0..k-1``. Randomness comes from a private ``random.Random
 same seed always gives the same points and Python's global ``random`` (which ``nn.MLP`` uses for
 its micrograd-compatible initialisation) is never touched.
 
->>> X, y = make_moons(n_samples=4, noise=0.0, seed=0, shuffle=False)
+>>> X, y = make_moons(n_samples=4, noise=0.0, shuffle=False)
 >>> y
 [0, 0, 1, 1]
 """
@@ -77,7 +77,7 @@ def _finish(X: list[Point], y: list[int], noise: float, rng: random.Random, shuf
 
 
 # ---- generators ---------------------------------------------------------------------------
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = 0, shuffle: bool = True) -> Dataset:
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = 1337, shuffle: bool = True) -> Dataset:
     """Two interleaving half circles (scikit-learn's formula), class 0 on top, class 1 below.
 
     Outer moon: (cos t, sin t) for t in linspace(0, π); inner moon: (1 − cos t, 1 − sin t − 0.5);
@@ -95,7 +95,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = 0, shuffle
 
 
 def make_circles(
-    n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0, shuffle: bool = True
+    n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 1337, shuffle: bool = True
 ) -> Dataset:
     """A large circle (class 0) around a smaller one of radius ``factor`` (class 1), as scikit-learn."""
     _check_count("n_samples", n_samples)
@@ -113,7 +113,7 @@ def make_circles(
 
 
 def make_spirals(
-    n_samples: int = 150, n_classes: int = 3, noise: float = 0.2, seed: Seed = 0, shuffle: bool = True
+    n_samples: int = 150, n_classes: int = 3, noise: float = 0.2, seed: Seed = 1337, shuffle: bool = True
 ) -> Dataset:
     """``n_classes`` interleaved spiral arms (the CS231n recipe), radius growing from 0 to 1.
 
@@ -146,7 +146,7 @@ def make_blobs(
     centers: int | Sequence[Sequence[float]] = 3,
     cluster_std: float = 0.5,
     center_box: tuple[float, float] = (-3.0, 3.0),
-    seed: Seed = 0,
+    seed: Seed = 1337,
     shuffle: bool = True,
 ) -> Dataset:
     """Gaussian blobs: ``centers`` random centres in ``center_box`` (or the given [x, y] centres),
@@ -179,7 +179,7 @@ def make_blobs(
     return _finish(X, y, cluster_std, rng, shuffle)
 
 
-def make_xor(n_samples: int = 100, noise: float = 0.0, seed: Seed = 0, shuffle: bool = True) -> Dataset:
+def make_xor(n_samples: int = 100, noise: float = 0.0, seed: Seed = 1337, shuffle: bool = True) -> Dataset:
     """Points uniform in the square [-1, 1]²; class 1 where exactly one coordinate is positive
     (x1·x2 < 0), class 0 otherwise. ``noise`` is added after labelling, so it blurs the axes."""
     _check_count("n_samples", n_samples)

@@ -10,7 +10,7 @@ keyword arguments, ... - is an ``ExprError`` with a one-line message.
 Every size is bounded *before* any work is done that could grow with it: the length of the
 source (checked before ``ast.parse``), the bracket depth, the number and depth of syntax nodes,
 and literal exponents. Numbers become floats immediately, so ``9**9**9`` can never become a
-huge Python integer; it is rejected by the exponent bound anyway.
+huge Python integer: it overflows a float and is reported as an error in microseconds.
 
 >>> root, leaves = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(root.data, 4), sorted(leaves)
@@ -22,12 +22,13 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .engine import Value
 
-__all__ = ["ExprError", "Expression", "parse", "build", "FUNCTIONS"]
+__all__ = ["ExprError", "Expression", "parse", "build", "FUNCTIONS", "NAME"]
 
 MAX_LENGTH = 1000  # characters of source
 MAX_BRACKET_DEPTH = 50  # checked on the raw text, before Python's parser sees it
@@ -36,7 +37,7 @@ MAX_NODES = 1000  # syntax-tree nodes
 MAX_EXPONENT = 100.0  # |p| in x**p for a literal p
 MAX_LITERAL = 1e100  # |number| written in the formula
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")  # a variable name: ASCII, no leading _
 
 
 class ExprError(ValueError):
@@ -137,8 +138,8 @@ class Expression:
         if missing:
             known = ", ".join(f"{n}" for n in self.names) or "none"
             raise ExprError(
-                f"no value for {', '.join(missing)}: give one with --set {missing[0]}=NUMBER "
-                f"(the formula's names: {known})"
+                f"no value for {', '.join(missing)} (on the command line: --set {missing[0]}=NUMBER); "
+                f"the formula's names: {known}"
             )
         extra = [n for n in values if n not in self.names]
         if extra:
@@ -158,10 +159,13 @@ def parse(source: str) -> Expression:
         raise ExprError(f"a formula must be a string, got {type(source).__name__}")
     if len(source) > MAX_LENGTH:
         raise ExprError(f"formula is {len(source)} characters long; the limit is {MAX_LENGTH}")
-    if "\x00" in source:
-        raise ExprError("formula contains a NUL character")
     if not source.strip():
         raise ExprError("formula is empty; try e.g. 'tanh(x*w + b)'")
+    for column, ch in enumerate(source, 1):
+        # Python folds look-alike letters (NFKC: 'ｘ' is 'x'); plain ASCII keeps names honest
+        if not (ch.isascii() and (ch.isprintable() or ch in "\t\n")):
+            hint = {"×": " (write *)", "·": " (write *)", "−": " (write -)", "÷": " (write /)"}.get(ch, "")
+            raise ExprError(f"character {ch!r} at column {column} is not allowed{hint}; use plain ASCII")
     depth = deepest = 0
     for ch in source:  # Python's own parser recurses on brackets: bound them first
         if ch in "([{":
@@ -174,7 +178,8 @@ def parse(source: str) -> Expression:
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        where = f" at column {exc.offset}" if exc.offset else ""
+        indent = len(source) - len(source.lstrip())
+        where = f" at column {exc.offset + indent}" if exc.offset else ""
         raise ExprError(f"syntax error{where}: {exc.msg} in {_short(source)!r}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ExprError(f"cannot parse formula: {type(exc).__name__}") from None
@@ -189,7 +194,7 @@ def build(source: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Va
 # ---- checking ------------------------------------------------------------------------
 def _check(tree: ast.Expression) -> tuple[str, ...]:
     """Walk the tree iteratively (no recursion on user input); return the variable names."""
-    names: dict[str, None] = {}
+    names: dict[str, tuple[int, int]] = {}  # name -> where it first appears
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
@@ -200,11 +205,12 @@ def _check(tree: ast.Expression) -> tuple[str, ...]:
         if depth > MAX_DEPTH:
             raise ExprError(f"formula nests more than {MAX_DEPTH} levels deep; make it smaller")
         if not isinstance(node, _ALLOWED):
-            raise ExprError(f"{_describe(node)} is not allowed; use numbers, names, + - * / ** and "
-                            f"functions ({', '.join(FUNCTIONS)})")
+            raise ExprError(f"not allowed in a formula: {_describe(node)}; use numbers, names, "
+                            f"+ - * / ** and the functions {', '.join(FUNCTIONS)}")
         if isinstance(node, ast.Name):
             _check_name(node.id)
-            names.setdefault(node.id, None)
+            where = (node.lineno, node.col_offset)
+            names[node.id] = min(names.get(node.id, where), where)
         elif isinstance(node, ast.Constant):
             _literal(node)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
@@ -214,7 +220,7 @@ def _check(tree: ast.Expression) -> tuple[str, ...]:
             stack.extend((arg, depth + 1) for arg in node.args)
             continue  # the function's name is not a variable
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return tuple(names)
+    return tuple(sorted(names, key=names.__getitem__))
 
 
 def _describe(node: ast.AST) -> str:
@@ -227,7 +233,7 @@ def _describe(node: ast.AST) -> str:
 def _check_name(name: str) -> None:
     if name in FUNCTIONS:
         raise ExprError(f"{name} is a function: call it, as in {name}(x)")
-    if not _NAME.match(name):
+    if not NAME.match(name):
         raise ExprError(f"name {name!r} is not allowed: use ASCII letters, digits and _ (not first)")
 
 
@@ -257,8 +263,6 @@ def _check_exponent(node: ast.AST) -> None:
     p = _constant(node)
     if p is not None and abs(p) > MAX_EXPONENT:
         raise ExprError(f"exponent {p:g} is too large; the limit is {MAX_EXPONENT:g} in magnitude")
-    if p is None and isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        raise ExprError("a power of a power (a**b**c) is not allowed; add brackets: (a**b)**c")
 
 
 def _check_call(node: ast.Call) -> None:
@@ -293,7 +297,7 @@ class _Builder:
             raise
         except (ArithmeticError, ValueError, TypeError) as exc:
             piece = ast.get_source_segment(self.source, node) or "?"
-            message = str(exc).split("\n")[0]
+            message = str(exc).split("\n")[0].strip()
             raise ExprError(f"cannot compute {_short(piece)!r}: {message}") from None
         if isinstance(out, Value) and out._prev and not out.label:
             piece = ast.get_source_segment(self.source, node)
@@ -327,7 +331,7 @@ class _Builder:
             arg = _as_value(self.visit(node.args[0]))
             extra = [_constant(a) for a in node.args[1:]]
             return func(arg, *extra)
-        raise ExprError(f"{_describe(node)} is not allowed")  # unreachable after _check
+        raise ExprError(f"not allowed in a formula: {_describe(node)}")  # unreachable after _check
 
 
 def _as_value(x: Value | float) -> Value:

@@ -97,9 +97,10 @@ def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
 def _shifted_exps(logits: Sequence[Operand], what: str) -> tuple[list[Value], list[Value], Value, float]:
     """(z_i − m, exp(z_i − m), Σ exp(z_j − m), m) with m = max z: the softmax family's start."""
     zs = _values(logits, what)
+    for z in zs:
+        if not math.isfinite(z.data):
+            raise ValueError(f"{what}: logits must be finite numbers, got {z.data!r}")
     m = max(z.data for z in zs)
-    if not math.isfinite(m) and m == m:
-        raise ValueError(f"{what}: logits must be finite, got a maximum of {m!r}")
     shifted = [z - m for z in zs]
     exps = [s.exp() for s in shifted]
     return shifted, exps, value_sum(exps), m

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 import random as _random
-from collections.abc import Sequence
-from typing import Any, Union
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from . import serialization as _io
 from .engine import Operand, Value, weighted_sum
@@ -37,9 +37,9 @@ ACTIVATIONS: dict[str, str | None] = {
 }
 _DISPLAY = {"relu": "ReLU", "linear": "Linear", "leaky_relu": "LeakyReLU", "gelu": "GELU"}
 
-Output = Union[Value, list[Value]]  # noqa: UP007 (Value is a runtime class; keep 3.10-safe alias)
-PathLike = Union[str, "os.PathLike[str]"]  # noqa: UP007
-Rng = Union[_random.Random, int, None]  # noqa: UP007
+Output = Value | list[Value]
+PathLike = str | os.PathLike[str]
+Rng = _random.Random | int | None
 
 
 def _check_act(act: object) -> str:
@@ -63,6 +63,9 @@ def _as_rng(rng: Rng) -> Any:
     if not callable(getattr(rng, "uniform", None)):
         raise TypeError(f"rng must be a random.Random (or an int seed), got {type(rng).__name__}")
     return rng
+
+
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "load_model"]
 
 
 class Module:
@@ -158,13 +161,20 @@ class Neuron(Module):
         self.b = Value(0, label=f"b^{_layer}_{_index}")
         self.nonlin = nonlin
         self.act = _check_act(act) if nonlin else "linear"
-        self._phi = ACTIVATIONS[self.act]
+        self._phi = getattr(Value, ACTIVATIONS[self.act] or "", None)
+        # the article's names for this neuron's pre-activation and output, shown in graphs
+        self._z_name, self._o_name = f"z^{_layer}_{_index}", f"o^{_layer}_{_index}"
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
         z = weighted_sum(self.w, x, self.b)  # z = b + Σ w_j x_j, one 'dot' node
-        return getattr(z, self._phi)() if self._phi else z
+        z.label = self._z_name
+        if self._phi is None:
+            return z
+        o = self._phi(z)
+        o.label = self._o_name
+        return o
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
@@ -178,7 +188,7 @@ class Neuron(Module):
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> Neuron:
         """A new Neuron with the architecture and weights of ``state``."""
-        nin, act = _arch(state, cls._kind, "nin", "act")
+        nin, act = _arch(state, cls._kind, "nin", "act", "w", "b")[:2]
         _check_size("nin", nin)
         _fits(state, nin + 1)
         n = cls(nin, nonlin=_check_act(act) != "linear", act=act, rng=_random.Random(0))
@@ -215,7 +225,7 @@ class Layer(Module):
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> Layer:
         """A new Layer with the architecture and weights of ``state``."""
-        nin, nout, act = _arch(state, cls._kind, "nin", "nout", "act")
+        nin, nout, act = _arch(state, cls._kind, "nin", "nout", "act", "W", "b")[:3]
         _fits(state, (_check_size("nin", nin) + 1) * _check_size("nout", nout))
         layer = cls(nin, nout, nonlin=_check_act(act) != "linear", act=act, rng=_random.Random(0))
         layer.load_state_dict(state)
@@ -228,6 +238,9 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: φ on every layer but the last, which is linear (the article's ŷ = Z^N).
 
+    ``act`` names φ (see ``ACTIVATIONS``). Weights come from Python's global ``random`` as in
+    micrograd, or from ``rng`` (a ``random.Random``, or an int seed) when given.
+
     >>> import random; random.seed(1337)
     >>> model = MLP(2, [16, 16, 1])
     >>> model
@@ -238,11 +251,11 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], act: str = "relu", rng: Rng = None) -> None:
         _check_size("nin", nin)
-        if isinstance(nouts, (int, str)) or not list(nouts):
+        if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__") or not (nouts := list(nouts)):
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         _check_act(act)
         rng = _as_rng(rng)
-        sizes = [nin] + list(nouts)
+        sizes = [nin] + nouts
         self.layers = [
             Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, act=act, rng=rng, _layer=i + 1)
             for i in range(len(nouts))
@@ -277,7 +290,7 @@ class MLP(Module):
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> MLP:
         """A new MLP with the architecture and weights of ``state`` (global ``random`` untouched)."""
-        sizes, act = _arch(state, cls._kind, "sizes", "act")
+        sizes, act = _arch(state, cls._kind, "sizes", "act", "layers")[:2]
         if not isinstance(sizes, list) or len(sizes) < 2:
             raise ValueError(f"state dict: sizes must be a list like [2, 16, 16, 1], got {_short(sizes)}")
         for k, n in enumerate(sizes):
@@ -312,7 +325,7 @@ class MLP(Module):
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
 
@@ -322,8 +335,8 @@ def load_model(path: PathLike) -> Module:
     kinds = {c._kind: c for c in (Neuron, Layer, MLP)}
     try:
         kind = state.get("module") if isinstance(state, dict) else None
-        if kind not in kinds:
-            _io.check_header(state, "MLP")  # says what is wrong with the header
+        if not isinstance(kind, str) or kind not in kinds:
+            _io.check_header(state, "MLP", "state dict")  # says what is wrong with the header
         return kinds[kind].from_state_dict(state)
     except ValueError as e:
         raise ValueError(f"{os.fspath(path)}: {e}") from None

@@ -5,7 +5,7 @@ A model file is plain JSON (never pickle: loading a file must not be able to run
 target, so a crash or a bad value never leaves a half-written model behind. ``read_json``
 turns every way a file can be broken (not UTF-8, not JSON, truncated, absurdly nested,
 duplicated keys) into one ``ValueError`` naming the file and the problem. The ``check_*``
-helpers validate the parsed values (types, finiteness, shapes) before anything is assigned.
+helpers validate the parsed values (types, finiteness, keys); nothing is assigned until all pass.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import uuid
 from typing import Any
 
 FORMAT = "microgradnet"
@@ -29,8 +29,10 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
     """
     text = _dumps(obj, 0) + "\n"
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
+    # os.open with mode 0o666 honours the umask, so the file gets normal permissions
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -87,6 +89,8 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     except RecursionError:
         raise ValueError(f"{where}: JSON nested far too deeply; not a microgradnet model") from None
     except ValueError as e:  # duplicate keys, NaN/Infinity literals, over-long integers
+        if "digits" in str(e):
+            raise ValueError(f"{where}: a number in the file has thousands of digits; not a model") from None
         raise ValueError(f"{where}: {e}") from None
 
 
@@ -117,24 +121,6 @@ def check_number(x: Any, where: str) -> float:
     return f
 
 
-def check_vector(xs: Any, n: int, where: str) -> list[float]:
-    """A list of exactly ``n`` finite numbers."""
-    if not isinstance(xs, list):
-        raise ValueError(f"{where} must be a list of {n} numbers, got {type(xs).__name__}")
-    if len(xs) != n:
-        raise ValueError(f"{where} must have {n} numbers, got {len(xs)}")
-    return [check_number(x, f"{where}[{j}]") for j, x in enumerate(xs)]
-
-
-def check_matrix(rows: Any, n_rows: int, n_cols: int, where: str) -> list[list[float]]:
-    """A list of ``n_rows`` lists of ``n_cols`` finite numbers."""
-    if not isinstance(rows, list):
-        raise ValueError(f"{where} must be a {n_rows}x{n_cols} list of lists, got {type(rows).__name__}")
-    if len(rows) != n_rows:
-        raise ValueError(f"{where} must have {n_rows} rows, got {len(rows)}")
-    return [check_vector(r, n_cols, f"{where}[{i}]") for i, r in enumerate(rows)]
-
-
 def check_keys(d: Any, required: set[str], where: str) -> dict[str, Any]:
     """A dict holding exactly the ``required`` keys."""
     if not isinstance(d, dict):
@@ -152,8 +138,8 @@ def check_header(d: Any, kind: str, where: str = "model") -> None:
     if not isinstance(d, dict):
         raise ValueError(f"{where} must be a JSON object, got {type(d).__name__}")
     if d.get("format") != FORMAT:
-        raise ValueError(f"{where}: not a microgradnet model (no \"format\": \"{FORMAT}\")")
-    if d.get("version") != VERSION:
+        raise ValueError(f'{where}: not a microgradnet model (no "format": "{FORMAT}")')
+    if type(d.get("version")) is not int or d.get("version") != VERSION:
         raise ValueError(f"{where}: unsupported version {_short(d.get('version'))} (this reads {VERSION})")
     if d.get("module") != kind:
         raise ValueError(f"{where} holds a {_short(d.get('module'))}, not a {kind}")

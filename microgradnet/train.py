@@ -20,6 +20,8 @@ Each step: forward every sample of the batch, one loss Value, ``model.zero_grad(
 from __future__ import annotations
 
 import math
+import numbers
+import os
 import random
 import sys
 import warnings
@@ -30,6 +32,7 @@ from typing import Any
 from . import functional as F
 from .engine import Value, value_sum
 from .grad_mode import no_grad
+from .optim import SGD, Adam
 
 __all__ = ["History", "fit", "predict", "accuracy", "demo_lr", "LOSSES"]
 
@@ -84,8 +87,7 @@ def _binary_classes(y: Sequence[Any]) -> tuple[Any, Any]:
 def _predict_one(out: Any, threshold: float, classes: tuple[Any, Any]) -> Any:
     if isinstance(out, Value):
         return classes[1] if out.data > threshold else classes[0]
-    best = max(range(len(out)), key=lambda i: out[i].data)
-    return best
+    return max(range(len(out)), key=lambda i: out[i].data)
 
 
 def predict(
@@ -100,8 +102,9 @@ def predict(
         return [_predict_one(_squeeze(model(list(row))), threshold, classes) for row in X]
 
 
-def accuracy(model: Callable[[Any], Any], X: Sequence[Sequence[float]], y: Sequence[Any],
-             threshold: float = 0.0) -> float:
+def accuracy(
+    model: Callable[[Any], Any], X: Sequence[Sequence[float]], y: Sequence[Any], threshold: float = 0.0
+) -> float:
     """Fraction of samples whose predicted class equals the label (labels 0..k-1, or -1/+1)."""
     if len(X) != len(y):
         raise ValueError(f"accuracy: {len(X)} samples but {len(y)} labels")
@@ -116,7 +119,6 @@ class _Task:
     """Ties a loss to its targets and to how an output becomes a class prediction."""
 
     def __init__(self, loss: str | LossFn, y: Sequence[Any]) -> None:
-        self.name = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom")
         self.classes = _binary_classes(y)
         self.threshold = 0.0
         self.y = list(y)
@@ -131,9 +133,9 @@ class _Task:
             self.targets, self.fn = _binary_targets(y, "bce", signed=False), _bce
         elif loss == "cross_entropy":
             for label in y:
-                if not isinstance(label, int) or isinstance(label, bool) or label < 0:
+                if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0:
                     raise ValueError(f"cross_entropy needs class labels 0..k-1, got {label!r}")
-            self.targets, self.fn = self.y, F.cross_entropy
+            self.targets, self.fn = [int(label) for label in y], F.cross_entropy  # numpy ints too
         else:  # mse: regress onto the labels themselves; one-hot when the model has k outputs
             self.targets, self.fn = self.y, _mse
             if set(self.y) <= {0, 1, -1}:
@@ -148,8 +150,10 @@ def _binary_targets(y: Sequence[Any], name: str, signed: bool) -> list[int]:
     out = []
     for label in y:
         if isinstance(label, bool) or label not in (0, 1, -1):
-            raise ValueError(f"the {name} loss is for two classes (labels 0/1 or -1/+1), got label {label!r}; "
-                             "use loss='cross_entropy' for more classes")
+            raise ValueError(
+                f"the {name} loss is for two classes (labels 0/1 or -1/+1), got label {label!r}; "
+                "use loss='cross_entropy' for more classes"
+            )
         positive = label == 1
         out.append((1 if positive else -1) if signed else int(positive))
     return out
@@ -180,35 +184,13 @@ def _mse(outs: list[Any], targets: list[Any]) -> Value:
 
 
 # ---- optimizers ------------------------------------------------------------------------------
-class _PlainSGD:
-    """p.data -= lr·p.grad: the demo's update (used when microgradnet.optim is unavailable)."""
-
-    def __init__(self, params: list[Value], lr: float) -> None:
-        self.params, self.lr = params, lr
-
-    def step(self) -> None:
-        lr = self.lr
-        for p in self.params:
-            p.data -= lr * p.grad
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
-
-
 def _make_optimizer(optimizer: Any, params: list[Value], lr: float) -> Any:
     if optimizer is None or optimizer == "sgd":
-        try:
-            from .optim import SGD
-        except ImportError:
-            return _PlainSGD(params, lr)
         return SGD(params, lr=lr)
     if optimizer == "adam":
-        from .optim import Adam
-
         return Adam(params, lr=lr)
     if isinstance(optimizer, str):
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam', or pass an optimizer object")
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam', or pass an optimizer")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError("optimizer must be 'sgd', 'adam' or an object with a step() method")
     return optimizer
@@ -286,13 +268,32 @@ def _batches(n: int, steps: int | None, epochs: int | None, batch_size: int | No
     return steps, (rng.sample(full, bs) for _ in range(steps))
 
 
+def _diverged(k: int, why: str) -> FloatingPointError:
+    return FloatingPointError(f"training diverged at step {k}: {why}; try a smaller learning rate")
+
+
+def _check_finite(outs: list[Any], k: int) -> None:
+    """Outputs of inf/NaN mean the weights blew up (a too-large learning rate, usually)."""
+    total = 0.0
+    for o in outs:
+        total += o.data if isinstance(o, Value) else sum(v.data for v in o)
+    if not math.isfinite(total):
+        raise _diverged(k, "the model's outputs are no longer finite numbers")
+
+
 def _progress_bar(total: int, enabled: bool) -> Any:
     stream = sys.stderr
     if not enabled or stream is None or not getattr(stream, "isatty", lambda: False)():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="training", unit="step", file=stream, dynamic_ncols=True, leave=True)
+    try:
+        width = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        width = 0
+    # a terminal that reports 0 columns (some CI ptys) would get an invisible bar
+    size: dict[str, Any] = {"dynamic_ncols": True} if width else {"ncols": 80, "nrows": 24}
+    return tqdm(total=total, desc="training", unit="step", file=stream, leave=True, **size)
 
 
 def fit(
@@ -333,7 +334,7 @@ def fit(
     """
     rows = _check_data(X, y)
     task = _Task(loss, y)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha < 0:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0 or alpha == math.inf:
         raise ValueError(f"alpha must be a number >= 0, got {alpha!r}")
     if compile:
         try:
@@ -353,14 +354,16 @@ def fit(
     try:
         for k, idx in enumerate(batches):
             inputs = [[Value(v) for v in rows[i]] for i in idx]
-            outs = [_squeeze(model(x)) for x in inputs]
-            total_loss = loss_fn(outs, [targets[i] for i in idx])
-            if alpha:
-                total_loss = total_loss + alpha * value_sum([p * p for p in params])
+            try:
+                outs = [_squeeze(model(x)) for x in inputs]
+                _check_finite(outs, k)
+                total_loss = loss_fn(outs, [targets[i] for i in idx])
+                if alpha:
+                    total_loss = total_loss + alpha * value_sum([p * p for p in params])
+            except OverflowError as exc:
+                raise _diverged(k, str(exc).strip()) from None
             if not math.isfinite(total_loss.data):
-                raise FloatingPointError(
-                    f"training diverged at step {k}: the loss is {total_loss.data}; try a smaller learning rate"
-                )
+                raise _diverged(k, f"the loss is {total_loss.data}")
             acc = task.correct(outs, idx) / len(idx)
             zero_grad()
             total_loss.backward()
@@ -371,7 +374,7 @@ def fit(
             history.accuracy.append(acc)
             history.lr.append(getattr(opt, "lr", math.nan))
             if bar is not None:
-                bar.set_postfix(loss=f"{total_loss.data:.4f}", acc=f"{acc:.0%}", refresh=False)
+                bar.set_postfix({"loss": f"{total_loss.data:.4g}", "acc": f"{acc:.0%}"}, refresh=False)
                 bar.update(1)
             if callback is not None and callback(k, history) is True:
                 break

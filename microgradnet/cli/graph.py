@@ -1,17 +1,142 @@
-"""``microgradnet graph``: not built yet (see the open issues)."""
+"""``microgradnet graph EXPR``: build a formula's graph, run backward(), draw it, print the grads.
+
+The formula goes through the safe parser in ``microgradnet.expr`` (a whitelist over Python's
+``ast``; nothing is ever evaluated as Python). Pictures: .svg/.png/.dot/... through
+``microgradnet.viz`` (Graphviz), .html through the step-through page.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+from pathlib import Path
 
 from . import CLIError
 
-HELP = "graph (not available yet)"
+HELP = "draw the graph of a formula and its gradients, e.g. \"tanh(x*w + b)\""
+EXAMPLES = """\
+examples:
+  microgradnet graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 -o neuron.svg
+  microgradnet graph "a*b + c" --set a=2 --set b=-3 --set c=10 -o steps.html   # step-through page
+  microgradnet graph "(x - y)**2" --set x=1 --set y=3 -o loss.png
+  microgradnet graph "sigmoid(2*x)" --set x=0.5 -o -                           # DOT to stdout
+  microgradnet graph --set x=2 -- "-x*x"                                       # formula starting with -
+
+formulas: numbers, names, + - * / ** (exponent at most 100), brackets, and the functions
+  relu tanh sigmoid exp log sqrt abs softplus gelu leaky_relu(x[, slope]).
+  Every name needs a value: --set NAME=NUMBER (repeat the option for each name).
+output: -o FILE, the format from its suffix: .svg .png .dot .gv .html (.pdf etc. with a system
+  Graphviz); -o - prints DOT. Without -o only the table of values and gradients is printed.
+"""
+
+_FORMATS_HINT = ".svg, .png, .dot, .html"
+# Graphviz output formats worth writing to a file (the engine decides which it can do).
+_PICTURES = {".svg", ".png", ".dot", ".gv", ".pdf", ".jpg", ".jpeg", ".gif", ".webp", ".eps", ".ps",
+             ".json", ".xdot", ".plain"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("expr", metavar="EXPR", help='the formula, e.g. "tanh(x*w + b)" (quote it)')
+    parser.add_argument(
+        "--set", dest="values", metavar="NAME=NUMBER", action="append", default=[],
+        help="give a name its value (repeat for each name)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help=f"write the picture ({_FORMATS_HINT}; '-' prints DOT)"
+    )
+    parser.add_argument("--title", help="title of the .html step-through page")
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """``["x=2", "w=-3"]`` → ``{"x": 2.0, "w": -3.0}``, with one-line errors for bad items."""
+    from ..expr import NAME
+
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name or not text:
+            raise CLIError(f"--set {item!r}: write NAME=NUMBER, e.g. --set x=2")
+        if not NAME.match(name):
+            raise CLIError(f"--set {item!r}: {name!r} is not a name (letters, digits, _; a letter first)")
+        if name in values:
+            raise CLIError(f"--set: {name} is given twice")
+        try:
+            number = float(text)
+        except ValueError:
+            raise CLIError(f"--set {name}={text}: {text!r} is not a number") from None
+        if not math.isfinite(number):
+            raise CLIError(f"--set {name}={text}: the value must be a finite number")
+        values[name] = number
+    return values
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CLIError("'graph' is not available in this version yet")
+    from ..expr import ExprError, parse
+
+    values = parse_assignments(args.values)
+    try:
+        expression = parse(args.expr)
+        root, leaves = expression.build(values)
+    except ExprError as exc:
+        raise CLIError(str(exc)) from None
+    root.backward()
+
+    output = args.output
+    if output == "-":
+        sys.stdout.write(_dot_source(root))
+        return 0
+    written = _write_picture(root, Path(output), args.title) if output else None
+
+    rows = [(name, v.data, v.grad) for name, v in leaves.items()]
+    width = max([len("name"), *(len(n) for n, _, _ in rows)])
+    print(f"{' '.join(args.expr.split())} = {_fmt(root.data)}")
+    if rows:
+        print(f"\n{'name':<{width}}  {'value':>12}  {'grad (d out / d name)':>22}")
+        for name, data, grad in rows:
+            print(f"{name:<{width}}  {_fmt(data):>12}  {_fmt(grad):>22}")
+    if written:
+        is_page = written.suffix.lower() in (".html", ".htm")
+        hint = " (open it in a web browser; → steps forward, ← back)" if is_page else ""
+        print(f"\nwrote {written}{hint}")
+    elif not output:
+        print("\n(add -o graph.svg or -o steps.html to draw it)")
+    return 0
+
+
+def _dot_source(root: object) -> str:
+    try:
+        from ..viz.dot import draw_dot
+    except ImportError as exc:  # pragma: no cover - viz ships with the package
+        raise CLIError(f"drawing is not available: {exc}") from None
+    return draw_dot(root).source
+
+
+def _write_picture(root: object, path: Path, title: str | None) -> Path:
+    suffix = path.suffix.lower()
+    if not suffix:
+        raise CLIError(f"-o {path}: add a suffix to choose the format ({_FORMATS_HINT})")
+    if suffix not in _PICTURES | {".html", ".htm"}:
+        raise CLIError(f"-o {path}: unknown picture format {suffix!r}; use {_FORMATS_HINT} (or .pdf, .jpg)")
+    if not path.parent.is_dir():
+        raise CLIError(f"-o {path}: the folder {str(path.parent)!r} does not exist")
+    try:
+        if suffix in (".html", ".htm"):
+            from ..viz.html import to_html
+
+            return to_html(root, path, title=title)  # type: ignore[arg-type]
+        from ..viz.dot import draw_dot
+        from ..viz.render import write
+
+        return write(draw_dot(root), path)
+    except ImportError as exc:
+        raise CLIError(f"cannot write {path}: drawing is not available ({exc})") from None
+    except (ValueError, OSError, RuntimeError) as exc:
+        # GraphvizUnavailable / RenderError are RuntimeErrors with a message naming the fix
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CLIError(f"cannot write {path}: {message}") from None

@@ -19,7 +19,7 @@ which also runs ``backward()`` on the model's own Values and lines the two up:
 >>> table.max_diff < 1e-12
 True
 >>> print(equations.explain(model, [0.5, -1.2], 1, 'nll', 1, 2, 1))  # doctest: +ELLIPSIS
-∂e/∂w^1_{2,1}: the weight from o^0_1 into neuron 2 of layer 1 ...
+∂e/∂w^1_{2,1}: the weight from o^0_1 into neuron 2 of layer 1 (N = 3, ...)
 """
 
 from __future__ import annotations

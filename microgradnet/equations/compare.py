@@ -83,6 +83,12 @@ def autograd(
             b.data = d
 
 
+def _fixed(v: float, digits: int) -> str:
+    s = f"{v:.{digits}f}"
+    # a value that rounds to zero prints without its sign: "-0.000" reads like a bug
+    return s[1:] if s.startswith("-") and not s.strip("-0.") else s
+
+
 def _diff(a: float, b: float) -> float:
     return abs(a - b)
 
@@ -114,7 +120,7 @@ class Comparison:
         the derivatives with ``digits`` decimals."""
         head = ("ℓ", "i", "j", "weight", "∂e/∂w (Eq. 8)", "∂e/∂w (backward)", "|diff|")
         body = [
-            (str(r.l), str(r.i), str(r.j), r.name, f"{r.eq8:.{digits}f}", f"{r.autograd:.{digits}f}",
+            (str(r.l), str(r.i), str(r.j), r.name, _fixed(r.eq8, digits), _fixed(r.autograd, digits),
              f"{r.diff:.1e}")
             for r in self.rows
         ]

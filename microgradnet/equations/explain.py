@@ -6,14 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .activations import activation
 from .backprop import Backprop, backprop, check_index, weight_name
 from .compare import autograd
 from .losses import LOSSES, Target, softmax
 
 
 def num(v: float) -> str:
-    """A number as printed in explanations: 6 significant digits, negatives in parentheses."""
-    s = f"{v:.6g}"
+    """A number as printed in explanations: 6 significant digits."""
+    return f"{v + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
+
+
+def fac(v: float) -> str:
+    """A factor of a product: like ``num``, negatives in parentheses so that 2·(-3) reads right."""
+    s = num(v)
     return f"({s})" if s.startswith("-") else s
 
 
@@ -62,17 +68,15 @@ def _eq9_lines(bp: Backprop) -> list[str]:
             lines.append(f"  ∂e/∂o^{N}_{i} = {num(p)} − {one} = {num(bp.de_do(N, i))}")
     elif loss == "mse":
         for i, (y, t) in enumerate(zip(yhat, bp.target), start=1):  # type: ignore[arg-type]
-            lines.append(f"  ∂e/∂o^{N}_{i} = 2·({num(y)} − {num(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
+            lines.append(f"  ∂e/∂o^{N}_{i} = 2·({num(y)} − {fac(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
     elif loss == "bce":
-        from .activations import activation
-
         s = activation("sigmoid").phi(yhat[0])
-        lines.append(f"  ∂e/∂o^{N}_1 = σ({num(yhat[0])}) − {num(bp.target)} = {num(s)} − {num(bp.target)}"  # type: ignore[arg-type]
+        lines.append(f"  ∂e/∂o^{N}_1 = σ({num(yhat[0])}) − {fac(bp.target)} = {num(s)} − {fac(bp.target)}"  # type: ignore[arg-type]
                      f" = {num(bp.de_do(N, 1))}")
     else:
         margin = 1.0 - bp.target * yhat[0]  # type: ignore[operator]
         why = f"> 0, so −y = {num(-bp.target)}" if margin > 0 else "≤ 0, so 0"  # type: ignore[operator]
-        lines.append(f"  1 − y·ŷ = 1 − {num(bp.target)}·{num(yhat[0])} = {num(margin)} {why}")  # type: ignore[arg-type]
+        lines.append(f"  1 − y·ŷ = 1 − {fac(bp.target)}·{fac(yhat[0])} = {num(margin)} {why}")  # type: ignore[arg-type]
         lines.append(f"  ∂e/∂o^{N}_1 = {num(bp.de_do(N, 1))}")
     return lines
 
@@ -94,7 +98,9 @@ def explanation(
 
     L: list[str] = []
     kind = "the bias" if j == 0 else f"the weight from o^{l - 1}_{j}"
-    L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (of N = {N}; φ = {fp.act}, loss {loss})")
+    hidden = "layer 1" if N == 2 else f"layers 1..{N - 1}"
+    net = f"φ = {fp.act} on {hidden}" if N > 1 else "a single linear layer"
+    L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (N = {N}, {net}; loss {loss})")
     L.append("")
     L.append(f"Equation 8:  ∂e/∂{name} = ∂e/∂o^{l}_{i} · φ'(z^{l}_{i}) · o^{l - 1}_{j}")
     if j == 0:
@@ -103,23 +109,26 @@ def explanation(
         L.append(f"  o^0_{j} = x_{j} = {num(o_prev)}")
     else:
         L.append(f"  o^{l - 1}_{j} = φ(z^{l - 1}_{j}) = {num(o_prev)}")
-    parts = [(weight_name(l, i, jj), fp.w(l, i, jj), fp.o(l - 1, jj))
-             for jj in range(0 if bias else 1, fp.sizes[l - 1] + 1)]
-    L.append(f"  z^{l}_{i} = " + " + ".join(f"{n}·o^{l - 1}_{jj}" for jj, (n, _, _) in
-                                           zip(range(0 if bias else 1, 10**9), parts)))
-    L.append("        = " + " + ".join(f"{num(w)}·{num(o)}" for _, w, o in parts) + f" = {num(fp.z(l, i))}")
+    # z^ℓ_i written out: the bias (times its constant input 1) first, then Σ_j w^ℓ_{i,j}·o^{ℓ-1}_j
+    js = range(1, fp.sizes[l - 1] + 1)
+    symbols = [weight_name(l, i, 0)] if bias else []
+    symbols += [f"{weight_name(l, i, jj)}·o^{l - 1}_{jj}" for jj in js]
+    numbers = [num(fp.w(l, i, 0))] if bias else []
+    numbers += [f"{fac(fp.w(l, i, jj))}·{fac(fp.o(l - 1, jj))}" for jj in js]
+    L.append(f"  z^{l}_{i} = " + " + ".join(symbols))
+    L.append(" " * len(f"  z^{l}_{i} ") + "= " + " + ".join(numbers) + f" = {num(fp.z(l, i))}")
     if l == N:
         L.append(f"  φ'(z^{N}_{i}) = 1   (the last layer is linear: ŷ = Z^N)")
     else:
-        L.append(f"  φ'(z^{l}_{i}) = {phi.phi_prime_text} at z = {num(fp.z(l, i))}:  {num(dphi)}")
+        L.append(f"  φ'(z^{l}_{i}) = {num(dphi)}   (φ'(z) = {phi.phi_prime_text}, at z = {num(fp.z(l, i))})")
     src = "Equation 9, below" if l == N else "Equation 12, below"
     L.append(f"  ∂e/∂o^{l}_{i} = {num(de_do)}   ({src})")
-    L.append(f"  ∂e/∂{name} = {num(de_do)} · {num(dphi)} · {num(o_prev)} = {num(value)}")
+    L.append(f"  ∂e/∂{name} = {fac(de_do)} · {fac(dphi)} · {fac(o_prev)} = {num(value)}")
     if terms:
         L.append("")
         L.append(f"Equation 12:  ∂e/∂o^{l}_{i} = Σ_k ∂e/∂o^{l + 1}_k · φ'(z^{l + 1}_k) · w^{l + 1}_{{k,{i}}}")
         for t in terms:
-            L.append(f"  k = {t.k}:  {num(t.de_do)} · {num(t.phi_prime)} · {num(t.w)} = {num(t.product)}")
+            L.append(f"  k = {t.k}:  {fac(t.de_do)} · {fac(t.phi_prime)} · {fac(t.w)} = {num(t.product)}")
         L.append(f"  sum = {num(de_do)}")
         for ll in range(l + 1, N):
             vals = ", ".join(f"∂e/∂o^{ll}_{k} = {num(bp.de_do(ll, k))}" for k in range(1, fp.sizes[ll] + 1))

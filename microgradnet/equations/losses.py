@@ -1,7 +1,8 @@
 """The per-sample error e = loss(ŷ, y) and Equation 9, ∂e/∂o^N_i = ∂loss(ŷ, y)/∂ŷ_i.
 
 Each loss exists twice: Equation 9 written out in plain floats (the derivative done by hand),
-and the same loss built from ``Value`` nodes so that ``backward()`` can find it independently.
+and the library's own loss built from ``Value`` nodes (``microgradnet.functional``) so that
+``backward()`` can find the derivative independently.
 
 Targets, per loss (d_N is the number of outputs):
   'mse'    squared error, e = (1/d_N)·Σ_i (ŷ_i − y_i)²; target: d_N numbers (or one number).
@@ -17,7 +18,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from ..engine import Value, value_sum
+from ..engine import Value
 
 Target = int | float | Sequence[float]
 
@@ -124,15 +125,15 @@ def equation9(loss: str, yhat: Sequence[float], target: Target) -> list[float]:
 
 
 def loss_from_values(loss: str, yhat: Sequence[Value], target: Target) -> Value:
-    """The same loss built from ``Value`` nodes, for ``backward()`` to differentiate on its own."""
+    """The same loss built from ``Value`` nodes by ``microgradnet.functional``, for ``backward()``
+    to differentiate on its own (functional counts classes from 0, hence c − 1)."""
+    from .. import functional as F
+
     t = check_target(loss, target, len(yhat))
     if loss == "mse":
-        return value_sum([(y - ty) ** 2 for y, ty in zip(yhat, t)]) * (1.0 / len(yhat))  # type: ignore[arg-type]
+        return F.mse(list(yhat), t)  # type: ignore[arg-type]
     if loss == "nll":
-        m = max(y.data for y in yhat)  # a constant shift: it does not change the gradient
-        lse = value_sum([(y - m).exp() for y in yhat]).log() + m
-        return lse - yhat[t - 1]  # type: ignore[operator]
-    z = yhat[0]
+        return F.cross_entropy(list(yhat), t - 1)  # type: ignore[operator]
     if loss == "bce":
-        return z.softplus() - t * z  # type: ignore[operator]
-    return (1.0 - t * z).relu()  # type: ignore[operator]
+        return F.binary_cross_entropy(yhat[0], t)  # type: ignore[arg-type]
+    return F.hinge(yhat[0], int(t))  # type: ignore[arg-type]

@@ -1,0 +1,107 @@
+"""Moving an MLP to PyTorch and back: the path for a user who outgrows scalars.
+
+``to_torch(mlp)`` builds ``torch.nn.Sequential(Linear, φ, Linear, φ, ..., Linear)`` in float64
+with the same weights: row i of ``Linear.weight`` is neuron i's ``w``, so ``layers[ℓ-1]`` is
+the article's W^ℓ. ``from_torch(seq)`` reads such a Sequential back. torch is imported only
+here, and only when called (``pip install microgradnet[torch]``).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .nn import MLP
+
+# activation name -> torch.nn class name and constructor keywords matching the engine's formula
+_TORCH_ACTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "relu": ("ReLU", {}),
+    "tanh": ("Tanh", {}),
+    "sigmoid": ("Sigmoid", {}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": 0.01}),
+    "softplus": ("Softplus", {}),
+    "gelu": ("GELU", {"approximate": "tanh"}),
+}
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "PyTorch is not installed; install the torch extra: pip install microgradnet[torch]"
+        ) from None
+    return torch
+
+
+def to_torch(model: MLP) -> Any:
+    """A float64 ``torch.nn.Sequential`` computing exactly what ``model`` computes."""
+    torch = _torch()
+    nn = torch.nn
+    sizes, mods = model.sizes, []
+    for k, layer in enumerate(model.layers):
+        lin = nn.Linear(sizes[k], sizes[k + 1], dtype=torch.float64)
+        with torch.no_grad():
+            f64 = torch.float64
+            lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=f64))
+            lin.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=f64))
+        mods.append(lin)
+        act = layer.neurons[0].act
+        if k < len(model.layers) - 1 and act != "linear":
+            name, kwargs = _TORCH_ACTS[act]
+            mods.append(getattr(nn, name)(**kwargs))
+    return nn.Sequential(*mods)
+
+
+def from_torch(seq: Any, cls: type[MLP] | None = None) -> MLP:
+    """An MLP with the weights of ``seq``: Linear layers, each hidden one followed by the same
+    activation (ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Softplus(), GELU('tanh')) or by none."""
+    torch = _torch()
+    if cls is None:
+        from .nn import MLP as cls
+    mods = list(seq.children()) if isinstance(seq, torch.nn.Module) else None
+    if not mods:
+        raise ValueError("from_torch needs a torch.nn.Sequential of Linear layers and activations")
+    linears: list[Any] = []
+    acts: list[str] = []
+    pending: str | None = None  # activation seen since the last Linear
+    for i, m in enumerate(mods):
+        if isinstance(m, torch.nn.Linear):
+            if linears:
+                acts.append(pending or "linear")
+            linears.append(m)
+            pending = None
+        elif linears and pending is None:
+            pending = _act_name(m)
+        else:
+            raise ValueError(f"from_torch: unexpected module at position {i}: {m!r}")
+    if pending is not None:
+        raise ValueError("from_torch: the Sequential must end with a Linear layer (an MLP's last is linear)")
+    if len(set(acts)) > 1:
+        raise ValueError(f"from_torch: every hidden layer must use the same activation, got {acts}")
+    sizes = [linears[0].in_features] + [lin.out_features for lin in linears]
+    for a, lin in zip(sizes, linears):
+        if lin.in_features != a:
+            raise ValueError(f"from_torch: {lin!r} takes {lin.in_features} inputs but receives {a}")
+    model = cls(sizes[0], sizes[1:], act=acts[0] if acts else "relu", rng=random.Random(0))
+    for layer, lin in zip(model.layers, linears):
+        weight = lin.weight.detach().to(torch.float64).tolist()
+        bias = lin.bias.detach().to(torch.float64).tolist() if lin.bias is not None else [0.0] * len(weight)
+        for n, row, b in zip(layer.neurons, weight, bias):
+            for w, x in zip(n.w, row):
+                w.data = x
+            n.b.data = b
+    return model
+
+
+def _act_name(m: Any) -> str:
+    """The engine's name for a torch activation module, if the formulas agree."""
+    if type(m).__name__ == "Identity":
+        return "linear"
+    for name, (cls_name, kwargs) in _TORCH_ACTS.items():
+        if type(m).__name__ == cls_name and all(getattr(m, k) == v for k, v in kwargs.items()):
+            if cls_name == "Softplus" and (m.beta != 1 or m.threshold < 20):
+                break
+            return name
+    raise ValueError(f"from_torch: activation {m!r} has no microgradnet equivalent")

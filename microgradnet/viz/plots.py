@@ -1,0 +1,218 @@
+"""Pictures of training: the loss/accuracy curves and a classifier's decision regions.
+
+Needs matplotlib (``pip install microgradnet[plot]``), imported only when a plot is made.
+Figures are built with ``matplotlib.figure.Figure`` directly, not through ``pyplot``: nothing
+opens a window, the display is never needed (rendering uses Agg), and no global figure list
+grows in a long session. A returned figure shows itself as the result of a Jupyter cell; save
+it with ``path=`` (written atomically) or ``fig.savefig(...)``.
+
+Colours: the Okabe-Ito palette, readable with every common colour-vision deficiency, and each
+class also gets its own marker shape so the classes differ without colour.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_history", "plot_decision_boundary", "PALETTE"]
+
+# Okabe & Ito (2008): blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_FORMATS = ("png", "svg", "pdf")
+
+
+def _figure_class() -> type:
+    """matplotlib's Figure, plus a PNG repr so Jupyter shows it without pyplot."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            "plotting needs matplotlib: pip install 'microgradnet[plot]' (or pip install matplotlib)"
+        ) from None
+
+    class PlotFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png")
+            return buf.getvalue()
+
+    return PlotFigure
+
+
+def _save(fig: Figure, path: str | os.PathLike[str], dpi: int) -> None:
+    """Write the figure to ``path`` atomically (temp file in the same directory + rename)."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower().lstrip(".") or "png"
+    if ext not in _FORMATS:
+        raise ValueError(f"cannot save a plot as .{ext}; use one of: {', '.join('.' + f for f in _FORMATS)}")
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=ext, dpi=dpi)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a picture is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _style(ax: Any) -> None:
+    ax.grid(True, color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+# ---- training curves --------------------------------------------------------------------------
+def plot_history(
+    history: Any, path: str | os.PathLike[str] | None = None, title: str | None = None, dpi: int = 120
+) -> Figure:
+    """Loss (left) and accuracy (right) per training step, from ``fit``'s ``History``
+    (anything with ``.loss`` and ``.accuracy`` lists). The loss axis is logarithmic when the
+    loss spans more than two orders of magnitude. Saves to ``path`` (.png/.svg/.pdf) if given."""
+    loss = [float(v) for v in getattr(history, "loss", ())]
+    acc = [float(v) for v in getattr(history, "accuracy", ())]
+    if not loss:
+        raise ValueError("plot_history: the history has no steps (train first, e.g. with fit())")
+    fig = _figure_class()(figsize=(9.0, 3.6), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    steps = range(1, len(loss) + 1)
+    ax_loss.plot(steps, loss, color=PALETTE[0], linewidth=2)
+    finite = [v for v in loss if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 100:
+        ax_loss.set_yscale("log")
+    ax_loss.set(title=f"Training loss (final {loss[-1]:.4g})", xlabel="step", ylabel="loss")
+    _style(ax_loss)
+    if acc:
+        ax_acc.plot(range(1, len(acc) + 1), [100 * a for a in acc], color=PALETTE[1], linewidth=2)
+    acc_title = f"Training accuracy (final {100 * acc[-1]:.0f}%)" if acc else "Training accuracy"
+    ax_acc.set(title=acc_title, xlabel="step", ylabel="accuracy (%)", ylim=(-2, 104))
+    _style(ax_acc)
+    if title:
+        fig.suptitle(title)
+    if path is not None:
+        _save(fig, path, dpi)
+    return fig
+
+
+# ---- decision regions ---------------------------------------------------------------------------
+def _scores(model: Callable[[Any], Any], points: list[list[float]]) -> list[Any]:
+    """The model's raw output for every point (a float, or a list of floats), without a graph."""
+    from ..engine import Value
+    from ..grad_mode import no_grad
+
+    out = []
+    with no_grad():
+        for p in points:
+            o = model(p)
+            if isinstance(o, (list, tuple)) and len(o) == 1:
+                o = o[0]
+            out.append(o.data if isinstance(o, Value) else [v.data for v in o])
+    return out
+
+
+def plot_decision_boundary(
+    model: Callable[[Any], Any],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    path: str | os.PathLike[str] | None = None,
+    resolution: int = 100,
+    title: str | None = "Decision boundary",
+    dpi: int = 120,
+    threshold: float = 0.0,
+) -> Figure:
+    """The classifier's decision regions over a grid around the data, with the data points.
+
+    One output: a score, class "positive" where score > ``threshold`` (0, or 0.5 for a model
+    trained by mse onto 0/1 labels), and the black line is score = threshold;
+    several outputs: the class with the largest output. Labels are any two/k values
+    (0/1, -1/+1, 0..k-1); each class has a colour and a marker shape. ``resolution`` is the
+    number of grid points per axis (each is one forward pass, so keep it modest).
+    Saves to ``path`` (.png/.svg/.pdf) if given.
+    """
+    import numpy as np
+
+    if len(X) == 0 or len(X) != len(y):
+        raise ValueError(
+            f"plot_decision_boundary: need equally many points and labels, got {len(X)} and {len(y)}"
+        )
+    if any(len(row) != 2 for row in X):
+        raise ValueError("plot_decision_boundary: points must be 2-D [x1, x2] pairs")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
+        raise ValueError(f"resolution must be a whole number between 2 and 1000, got {resolution!r}")
+    pts = np.asarray(X, dtype=float)
+    classes = sorted(set(y))
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = 0.15 * np.maximum(hi - lo, 1e-9) + 0.1
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    grid = [[float(a), float(b)] for a, b in zip(xx.ravel(), yy.ravel())]
+    raw = _scores(model, grid)
+
+    if raw and not isinstance(raw[0], list):  # one score: a binary classifier, positive where > 0
+        score = np.asarray(raw, dtype=float).reshape(xx.shape) - threshold
+        margins = [-score, score]
+    else:  # k outputs: class i wins where its output beats every other one
+        outputs = np.asarray(raw, dtype=float).reshape(xx.shape + (-1,))
+        margins = []
+        for i in range(outputs.shape[-1]):
+            others = np.delete(outputs, i, axis=-1)
+            margins.append(outputs[..., i] - (others.max(axis=-1) if others.shape[-1] else -np.inf))
+    if all(isinstance(c, int) and 0 <= c < len(margins) for c in classes):
+        index = {c: int(c) for c in classes}  # class k is output k (or, for one score, 0/1)
+    else:
+        index = {c: i for i, c in enumerate(classes)}  # e.g. -1/+1: the lower label is "negative"
+    n_colours = max(len(margins), len(classes))
+    if n_colours > len(PALETTE):
+        raise ValueError(f"plot_decision_boundary: can draw at most {len(PALETTE)} classes, got {n_colours}")
+
+    # Figure shaped like the data (plus room for labels), so equal axes leave no empty band.
+    width = 6.4
+    ratio = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
+    height = min(max(width * ratio * 0.85 + 1.0, 3.4), 8.0)
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
+    ax = fig.subplots()
+    for i, margin in enumerate(margins):
+        # filling and outlining {margin > 0} gives smooth regions; neighbours' lines coincide
+        margin = np.clip(np.nan_to_num(margin, nan=-1.0), -1e6, 1e6)
+        top = float(margin.max())
+        if top > 0:
+            ax.contourf(xx, yy, margin, levels=[0.0, top + 1.0], colors=[PALETTE[i]], alpha=0.28)
+            if float(margin.min()) < 0:
+                ax.contour(xx, yy, margin, levels=[0.0], colors="#222222", linewidths=1.4)
+    for c in classes:
+        i = index[c]
+        mask = [index[label] == i for label in y]
+        sel = pts[np.asarray(mask)]
+        ax.scatter(
+            sel[:, 0], sel[:, 1], s=30, c=PALETTE[i], marker=_MARKERS[i % len(_MARKERS)],
+            edgecolors="white", linewidths=0.7, label=f"class {c}", zorder=3,
+        )
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), xlabel="$x_1$", ylabel="$x_2$")
+    ax.set_aspect("equal", adjustable="box")
+    ax.legend(loc="best", framealpha=0.9, fontsize="small")
+    if title:
+        ax.set_title(title)
+    if path is not None:
+        _save(fig, path, dpi)
+    return fig
