@@ -35,14 +35,15 @@ def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
         if v is _EXIT:
             emit(pop())
             continue
+        a = v._a  # type: ignore[attr-defined]
+        if a is None:  # a leaf: nothing below it; only remembered when it is to be emitted
+            if leaves and v not in seen:
+                mark(v)
+                emit(v)
+            continue
         if v in seen:
             continue
         mark(v)
-        a = v._a  # type: ignore[attr-defined]
-        if a is None:
-            if leaves:
-                emit(v)
-            continue
         push(v)
         push(_EXIT)
         b = v._b  # type: ignore[attr-defined]

@@ -84,18 +84,18 @@ class Value:
         _op: str = "",
         label: str = "",
     ) -> None:
-        self.data = _as_float(data)
+        self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
-        children = tuple(_children)
-        for child in children:
-            if not isinstance(child, Value):
-                raise TypeError(f"Value: children must be Values, got {_describe(child)}")
-        if children:
-            # Built by hand, micrograd-style: the local derivatives are unknown, so backward()
-            # calls this node's _backward() (which the caller may assign, as in the lecture).
-            self._a, self._da, self._b, self._db = children, None, _NARY, None
-        else:
-            self._a = self._da = self._b = self._db = None
+        self._a = self._da = self._b = self._db = None
+        if _children:
+            children = tuple(_children)
+            for child in children:
+                if not isinstance(child, Value):
+                    raise TypeError(f"Value: children must be Values, got {_describe(child)}")
+            if children:
+                # Built by hand, micrograd-style: the local derivatives are unknown, so
+                # backward() calls this node's _backward() (which the caller may assign).
+                self._a, self._b = children, _NARY
         if _op:
             self._op = _op
         if label:
@@ -215,6 +215,18 @@ class Value:
     def __rpow__(self, other: Operand) -> Value:
         return _value(other)._pow_value(self)
 
+    def max(self, other: Operand) -> Value:
+        """max(self, other); derivative 1 towards the larger operand (self on a tie), 0 towards
+        the other. NaN in either operand gives NaN."""
+        other = _value(other)
+        a, b = self.data, other.data
+        first = a >= b or a != a
+        return _binary(_Max, a if first else b, self, 1.0 if first else 0.0, other, 0.0 if first else 1.0)
+
+    def detach(self) -> Value:
+        """The same number, as a constant for backward(): no gradient flows back through it."""
+        return _unary(_Detach, self.data, self, 0.0)
+
     # ---- activations and elementary functions ------------------------------------------
     def relu(self) -> Value:
         """max(0, x); derivative 1 where the output is positive, else 0 (as micrograd)."""
@@ -225,7 +237,7 @@ class Value:
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, else slope·x; derivative 1 or slope."""
         x = self.data
-        return _unary(_LeakyReLU, x if x > 0 else slope * x, self, 1.0 if x > 0 else slope)
+        return _unary(_leaky_class(slope), x if x > 0 else slope * x, self, 1.0 if x > 0 else slope)
 
     def tanh(self) -> Value:
         """tanh(x); derivative 1 - tanh(x)². Finite for every finite x."""
@@ -348,21 +360,33 @@ def _op_class(name: str) -> type:
 
 _Add, _Sub, _Mul, _Div = _op_class("+"), _op_class("-"), _op_class("*"), _op_class("/")
 _Neg, _Abs, _PowV = _op_class("neg"), _op_class("abs"), _op_class("**")
-_ReLU, _LeakyReLU, _Tanh = _op_class("ReLU"), _op_class("LeakyReLU"), _op_class("tanh")
+_Max, _Detach = _op_class("max"), _op_class("detach")
+_ReLU, _Tanh = _op_class("ReLU"), _op_class("tanh")
 _Sigmoid, _Softplus, _GELU = _op_class("sigmoid"), _op_class("softplus"), _op_class("gelu")
 _Exp, _Log, _Sqrt = _op_class("exp"), _op_class("log"), _op_class("sqrt")
 _Sum, _Dot = _op_class("sum"), _op_class("dot")
-_pow_classes: dict[float, type] = {}
+_param_classes: dict[tuple[str, float], type] = {}
+
+
+def _param_class(name: str, arg: Number, op: str) -> type:
+    """A subclass for an operation with a constant (the exponent of x**2, a leaky slope),
+    declared as ``_arg`` so compiled replay can read it: one per constant seen."""
+    key = (name, arg)
+    cls = _param_classes.get(key)
+    if cls is None:
+        if len(_param_classes) > 256:
+            _param_classes.clear()
+        cls = _param_classes[key] = _op_class(op)
+        cls._arg = arg
+    return cls
 
 
 def _pow_class(p: Number) -> type:
-    """micrograd names x**2 '**2': one subclass per exponent seen (a handful in practice)."""
-    cls = _pow_classes.get(p)
-    if cls is None:
-        if len(_pow_classes) > 256:
-            _pow_classes.clear()
-        cls = _pow_classes[p] = _op_class(f"**{p}")
-    return cls
+    return _param_class("pow", p, f"**{p}")  # micrograd names x**2 '**2'
+
+
+def _leaky_class(slope: float) -> type:
+    return _param_class("leaky", slope, "LeakyReLU")
 
 
 def _where(v: Value) -> str:
@@ -428,6 +452,11 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
     for w, x in zip(wd, xd):
         z += w * x
     return _nary(_Dot, z, (bias, *weights, *xs), (1.0, *xd, *wd))
+
+
+def all_finite(values: Sequence[Value]) -> bool:
+    """True when every Value's number is finite (for input checks that are not graph reads)."""
+    return all(math.isfinite(v.data) for v in values)
 
 
 def primitive_ops() -> dict[str, Callable[..., Any]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .engine import Operand, Value, value_sum, weighted_sum
+from .engine import Operand, Value, all_finite, value_sum, weighted_sum
 
 __all__ = [
     "sum",
@@ -94,13 +94,18 @@ def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
     return weighted_sum(va, vb, Value(0.0))
 
 
-def _shifted_exps(logits: Sequence[Operand], what: str) -> tuple[list[Value], list[Value], Value, float]:
+def _shifted_exps(logits: Sequence[Operand], what: str) -> tuple[list[Value], list[Value], Value, Value]:
     """(z_i − m, exp(z_i − m), Σ exp(z_j − m), m) with m = max z: the softmax family's start."""
     zs = _values(logits, what)
-    for z in zs:
-        if not math.isfinite(z.data):
-            raise ValueError(f"{what}: logits must be finite numbers, got {z.data!r}")
-    m = max(z.data for z in zs)
+    if not all_finite(zs):
+        bad = next(z for z in zs if not all_finite([z]))
+        raise ValueError(f"{what}: logits must be finite numbers, got {bad}")
+    # m = max z as a constant for backward(): recorded in the graph (compiled replay recomputes
+    # it for new inputs) but no gradient flows through it - softmax is shift-invariant
+    m = zs[0]
+    for z in zs[1:]:
+        m = m.max(z)
+    m = m.detach()
     shifted = [z - m for z in zs]
     exps = [s.exp() for s in shifted]
     return shifted, exps, value_sum(exps), m
