@@ -69,8 +69,9 @@ def step_through(root: Value) -> list[Step]:
     return steps
 
 
-def to_html(root: Value, path: str | os.PathLike[str], title: str | None = None,
-            *, max_nodes: int = MAX_NODES) -> Path:
+def to_html(
+    root: Value, path: str | os.PathLike[str], title: str | None = None, *, max_nodes: int = MAX_NODES
+) -> Path:
     """Write the step-through page for ``root`` to ``path`` (atomically) and return the path."""
     _check_root(root)
     nodes = topological_order(root)
@@ -79,8 +80,13 @@ def to_html(root: Value, path: str | os.PathLike[str], title: str | None = None,
             f"the graph has {len(nodes)} nodes; a step-through page is limited to {max_nodes} "
             "(pass max_nodes= to raise it, or step through a smaller example such as one neuron)"
         )
+    for v in nodes:  # the page shows labels and op names as text
+        if not isinstance(v.label, str) or not isinstance(v._op, str):
+            raise TypeError(f"to_html: labels and op names must be str, got label={v.label!r}, op={v._op!r}")
     if title is None:
         title = f"backward() of {root.label}, step by step" if root.label else "backward(), step by step"
+    elif not isinstance(title, str):
+        raise TypeError(f"to_html: title must be a str, got {type(title).__name__}")
     data = _page_data(root, nodes, step_through(root), title)
     page = _render(title, data)
     target = Path(path)
@@ -199,8 +205,15 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
         g = current.get(s.node, 0.0)
         current[s.child] = s.after
         if not grouped or grouped[-1]["node"] != index[s.node]:
-            grouped.append({"node": index[s.node], "rule": _rule(s.node, names), "op": s.node._op,
-                            "grad": fmt(g), "updates": []})
+            grouped.append(
+                {
+                    "node": index[s.node],
+                    "rule": _rule(s.node, names),
+                    "op": s.node._op,
+                    "grad": fmt(g),
+                    "updates": [],
+                }
+            )
             pos_in_node[s.node] = 0
         pos = pos_in_node[s.node]
         pos_in_node[s.node] = pos + 1
@@ -210,29 +223,44 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
             total = f"{child_name}.grad = {fmt(s.after)}"
         else:
             total = f"{child_name}.grad = {fmt(s.before)} + {fmt(product)} = {fmt(s.after)}"
-        grouped[-1]["updates"].append({
-            "child": index[s.child],
-            "edge": edge_of[(index[s.node], pos)],
-            "formula": f"{child_name}.grad += {node_name}.grad × {_factor(s.node, pos, names)}",
-            "numbers": f"= ({fmt(g)})({fmt(s.local)}) = {fmt(product)}",
-            "total": total,
-            "before": [fmt(s.before), repr(s.before)],
-            "after": [fmt(s.after), repr(s.after)],
-        })
+        grouped[-1]["updates"].append(
+            {
+                "child": index[s.child],
+                "edge": edge_of[(index[s.node], pos)],
+                "formula": f"{child_name}.grad += {node_name}.grad × {_factor(s.node, pos, names)}",
+                "numbers": f"= ({fmt(g)})({fmt(s.local)}) = {fmt(product)}",
+                "total": total,
+                "before": [fmt(s.before), repr(s.before)],
+                "after": [fmt(s.after), repr(s.after)],
+            }
+        )
         grad_texts[index[s.child]].append(fmt(s.after))
 
     layout, width, height = _layout(nodes, index, grad_texts)
     node_rows = []
     for v, i in index.items():
         g0 = 1.0 if v is root else 0.0
-        node_rows.append({
-            "name": names[v], "label": v.label, "op": v._op, "data": fmt(v.data), "dataRepr": repr(v.data),
-            "grad": [fmt(g0), repr(g0)], **layout[i],
-        })
-    return {"title": title, "nodes": node_rows, "edges": edges, "steps": grouped, "root": index[root],
-            "width": width, "height": height, "geometry": {"boxH": BOX_H, "opGap": OP_GAP}}
-
-
+        node_rows.append(
+            {
+                "name": names[v],
+                "label": v.label,
+                "op": v._op,
+                "data": fmt(v.data),
+                "dataRepr": repr(v.data),
+                "grad": [fmt(g0), repr(g0)],
+                **layout[i],
+            }
+        )
+    return {
+        "title": title,
+        "nodes": node_rows,
+        "edges": edges,
+        "steps": grouped,
+        "root": index[root],
+        "width": width,
+        "height": height,
+        "geometry": {"boxH": BOX_H, "opGap": OP_GAP},
+    }
 
 
 # ---- layout: columns by distance from the output, rows following the consumers ----------
@@ -263,15 +291,17 @@ def _layout(
     for v in nodes:
         label = v.label or f"#{index[v]}"
         label = label if len(label) <= 28 else label[:27] + "…"
-        fields = [_text_width(label), _text_width("data " + fmt(v.data)),
-                  _text_width("grad " + max(grad_texts[index[v]], key=len))]
+        fields = [
+            _text_width(label),
+            _text_width("data " + fmt(v.data)),
+            _text_width("grad " + max(grad_texts[index[v]], key=len)),
+        ]
         op_w = _text_width(v._op) if v._op else 0.0
         boxes[v] = {"text": label, "fields": fields, "box": sum(fields), "opw": op_w}
 
     y: dict[Value, float] = {}
     for col in reversed(columns):  # the output's column first; every parent is placed before
-        desired = {v: (sum(y[p] for p in parents[v]) / len(parents[v]) if parents[v] else 0.0)
-                   for v in col}
+        desired = {v: (sum(y[p] for p in parents[v]) / len(parents[v]) if parents[v] else 0.0) for v in col}
         col.sort(key=lambda v: (desired[v], index[v]))
         placed: list[float] = []
         for v in col:
@@ -288,9 +318,13 @@ def _layout(
         box_w = max(boxes[v]["box"] for v in col)
         for v in col:
             b = boxes[v]
-            out[index[v]] = {"x": round(x + op_w + (OP_GAP if op_w else 0.0), 1),
-                             "y": round(y[v] - top + MARGIN, 1), "fields": [round(f, 1) for f in b["fields"]],
-                             "opw": round(b["opw"], 1), "text": b["text"]}
+            out[index[v]] = {
+                "x": round(x + op_w + (OP_GAP if op_w else 0.0), 1),
+                "y": round(y[v] - top + MARGIN, 1),
+                "fields": [round(f, 1) for f in b["fields"]],
+                "opw": round(b["opw"], 1),
+                "text": b["text"],
+            }
         x += op_w + (OP_GAP if op_w else 0.0) + box_w + COL_GAP
     width = x - COL_GAP + MARGIN
     height = max(y.values()) - top + BOX_H + 2 * MARGIN
@@ -312,13 +346,23 @@ def _render(title: str, data: dict[str, Any]) -> str:
 
 def _atomic_write(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise _user_error(e, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a web page is meant to be shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _user_error(e, path) from None
         raise
+
+
+def _user_error(e: OSError, path: Path) -> OSError:
+    """The same kind of OSError, naming the user's file rather than the hidden temporary one."""
+    return e if e.errno is None else type(e)(e.errno, e.strerror, os.fspath(path))

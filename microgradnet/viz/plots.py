@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -55,18 +56,28 @@ def _save(fig: Figure, path: str | os.PathLike[str], dpi: int) -> None:
     if ext not in _FORMATS:
         raise ValueError(f"cannot save a plot as .{ext}; use one of: {', '.join('.' + f for f in _FORMATS)}")
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=directory)
+    except OSError as e:
+        raise _user_error(e, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             fig.savefig(f, format=ext, dpi=dpi)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a picture is an ordinary file
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise _user_error(e, path) from None
         raise
+
+
+def _user_error(e: OSError, path: str) -> OSError:
+    """The same kind of OSError, naming the user's file rather than the hidden temporary one."""
+    return e if e.errno is None else type(e)(e.errno, e.strerror, path)
 
 
 def _umask() -> int:
@@ -89,8 +100,11 @@ def plot_history(
     """Loss (left) and accuracy (right) per training step, from ``fit``'s ``History``
     (anything with ``.loss`` and ``.accuracy`` lists). The loss axis is logarithmic when the
     loss spans more than two orders of magnitude. Saves to ``path`` (.png/.svg/.pdf) if given."""
-    loss = [float(v) for v in getattr(history, "loss", ())]
-    acc = [float(v) for v in getattr(history, "accuracy", ())]
+    try:
+        loss = [float(v) for v in getattr(history, "loss", ())]
+        acc = [float(v) for v in getattr(history, "accuracy", ())]
+    except (TypeError, ValueError):
+        raise ValueError("plot_history: history.loss and history.accuracy must be lists of numbers") from None
     if not loss:
         raise ValueError("plot_history: the history has no steps (train first, e.g. with fit())")
     fig = _figure_class()(figsize=(9.0, 3.6), layout="constrained")
@@ -151,12 +165,21 @@ def plot_decision_boundary(
     """
     import numpy as np
 
+    if not callable(model):
+        kind = type(model).__name__
+        raise TypeError(f"plot_decision_boundary: model must be callable (e.g. an MLP), got {kind}")
+    if not hasattr(X, "__len__") or not hasattr(y, "__len__"):
+        raise TypeError("plot_decision_boundary: X and y must be lists (X of [x1, x2] points, y of labels)")
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(
             f"plot_decision_boundary: need equally many points and labels, got {len(X)} and {len(y)}"
         )
-    if any(len(row) != 2 for row in X):
-        raise ValueError("plot_decision_boundary: points must be 2-D [x1, x2] pairs")
+    for row in X:
+        # a NaN point would make the grid (and the figure size) NaN deep inside matplotlib
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != 2:
+            raise ValueError("plot_decision_boundary: points must be 2-D [x1, x2] pairs")
+        if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in row):
+            raise ValueError(f"plot_decision_boundary: points must be finite numbers, got {list(row)!r:.60}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
         raise ValueError(f"resolution must be a whole number between 2 and 1000, got {resolution!r}")
     pts = np.asarray(X, dtype=float)
@@ -205,8 +228,15 @@ def plot_decision_boundary(
         mask = [index[label] == i for label in y]
         sel = pts[np.asarray(mask)]
         ax.scatter(
-            sel[:, 0], sel[:, 1], s=30, c=PALETTE[i], marker=_MARKERS[i % len(_MARKERS)],
-            edgecolors="white", linewidths=0.7, label=f"class {c}", zorder=3,
+            sel[:, 0],
+            sel[:, 1],
+            s=30,
+            c=PALETTE[i],
+            marker=_MARKERS[i % len(_MARKERS)],
+            edgecolors="white",
+            linewidths=0.7,
+            label=f"class {c}",
+            zorder=3,
         )
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), xlabel="$x_1$", ylabel="$x_2$")
     ax.set_aspect("equal", adjustable="box")

@@ -1,0 +1,44 @@
+"""Pictures of computation graphs and networks.
+
+- ``trace(root)``, ``draw_dot(root)``: the computation graph (``dot.py``)
+- ``draw_mlp(model)``: an MLP as neurons and weighted edges (``mlp.py``)
+- ``write(graph, 'out.svg')`` (alias ``save``), ``svg(graph)``: rendering, with or without a system Graphviz
+  (``render.py``)
+- ``to_html(root, path)``: a page stepping through backward() (``html.py``)
+- ``plot_history``, ``plot_decision_boundary``: matplotlib plots (``plots.py``, needs the
+  ``plot`` extra); imported on first use, so this package imports without matplotlib.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .dot import draw_dot, trace
+from .mlp import draw_mlp
+from .render import GraphvizUnavailable, RenderError, available_engines, save, svg, write
+
+__all__ = [
+    "trace",
+    "draw_dot",
+    "draw_mlp",
+    "write",
+    "save",
+    "svg",
+    "available_engines",
+    "GraphvizUnavailable",
+    "RenderError",
+    "to_html",
+    "plot_history",
+    "plot_decision_boundary",
+]
+
+_LAZY = {"to_html": "html", "plot_history": "plots", "plot_decision_boundary": "plots"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'microgradnet.viz' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
