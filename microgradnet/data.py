@@ -156,7 +156,10 @@ def make_blobs(
     rng = _rng(seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
         _check_count("centers", centers)
-        lo, hi = center_box
+        try:
+            lo, hi = (float(b) for b in center_box)
+        except (TypeError, ValueError):
+            raise ValueError(f"center_box must be two numbers (low, high), got {center_box!r}") from None
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ValueError(f"center_box must be (low, high) with low < high, got {center_box!r}")
         points = [[rng.uniform(lo, hi), rng.uniform(lo, hi)] for _ in range(centers)]
@@ -209,8 +212,14 @@ def make_dataset(name: str, **kwargs: object) -> Dataset:
 
 
 # ---- label helpers ----------------------------------------------------------------------------
+def _check_labels(y: object) -> None:
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+        raise TypeError(f"y must be a list of class labels, got {type(y).__name__}")
+
+
 def signed_labels(y: Sequence[int]) -> list[int]:
     """Binary labels as -1/+1 (0 → -1, 1 → +1; -1/+1 pass through) for the SVM hinge loss."""
+    _check_labels(y)
     out = []
     for label in y:
         if label in (0, -1):
@@ -225,6 +234,7 @@ def signed_labels(y: Sequence[int]) -> list[int]:
 def one_hot(y: Sequence[int], n_classes: int) -> list[list[float]]:
     """Each label k as a list of ``n_classes`` floats with a 1.0 at position k."""
     _check_count("n_classes", n_classes)
+    _check_labels(y)
     rows = []
     for label in y:
         if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label < n_classes:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +135,8 @@ class Expression:
         error too, since they are almost always a typo. Intermediate nodes are labelled with
         their piece of the formula when it is short (``x*w``), which makes graphs readable.
         """
+        if not isinstance(values, Mapping):
+            raise ExprError(f"values must be a dict of name → number, got {type(values).__name__}")
         missing = [n for n in self.names if n not in values]
         if missing:
             known = ", ".join(f"{n}" for n in self.names) or "none"
@@ -176,7 +179,9 @@ def parse(source: str) -> Expression:
     if deepest > MAX_BRACKET_DEPTH:
         raise ExprError(f"brackets are nested {deepest} deep; the limit is {MAX_BRACKET_DEPTH}")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence" in a string we refuse anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         indent = len(source) - len(source.lstrip())
         where = f" at column {exc.offset + indent}" if exc.offset else ""

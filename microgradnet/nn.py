@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import random as _random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from . import serialization as _io
@@ -52,6 +52,12 @@ def _check_size(name: str, n: object) -> int:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{name} must be a positive whole number, got {n!r}")
     return n
+
+
+def _check_inputs(who: object, x: object) -> None:
+    """One sample must be a list-like of numbers; a dict, set or string would be silently misread."""
+    if isinstance(x, (str, bytes, Mapping, Set)) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
+        raise TypeError(f"{who} takes one sample as a list of numbers, got {type(x).__name__}")
 
 
 def _as_rng(rng: Rng) -> Any:
@@ -166,6 +172,8 @@ class Neuron(Module):
         self._z_name, self._o_name = f"z^{_layer}_{_index}", f"o^{_layer}_{_index}"
 
     def __call__(self, x: Sequence[Operand]) -> Value:
+        if type(x) is not list:  # lists (the usual case) skip the slower ABC checks
+            _check_inputs(self, x)
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
         z = weighted_sum(self.w, x, self.b)  # z = b + Σ w_j x_j, one 'dot' node
@@ -266,6 +274,8 @@ class MLP(Module):
     def __call__(self, x: Sequence[Operand] | Operand) -> Output:
         if isinstance(x, (Value, int, float)):  # one input, given bare
             x = [x]
+        if type(x) is not list:
+            _check_inputs("this MLP", x)
         if len(x) != self._nin:
             raise ValueError(f"this MLP takes {self._nin} inputs per sample, got {len(x)}")
         out: Any = x

@@ -47,6 +47,9 @@ class Optimizer:
         if isinstance(params, (Module, Value)):
             name = type(self).__name__
             raise TypeError(f"{name}: pass model.parameters() (a list of Values), not the model itself")
+        if not hasattr(params, "__iter__"):
+            name, kind = type(self).__name__, type(params).__name__
+            raise TypeError(f"{name}: params must be a list of Values (model.parameters()), got {kind}")
         self.params: list[Value] = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: the parameter list is empty; pass model.parameters()")
@@ -75,7 +78,8 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        raise NotImplementedError
+        """Update every parameter once (defined by each optimiser)."""
+        raise NotImplementedError("Optimizer is the base class: use SGD or Adam, or define step()")
 
 
 class SGD(Optimizer):

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import functional as F
 from .engine import Value, value_sum
-from .grad_mode import no_grad
+from .grad_mode import is_grad_enabled, no_grad
 from .optim import SGD, Adam
 
 __all__ = ["History", "fit", "predict", "accuracy", "demo_lr", "LOSSES"]
@@ -66,6 +66,8 @@ class History:
 
 def demo_lr(k: int, steps: int) -> float:
     """micrograd's demo schedule: 1.0 at the first step, decaying linearly towards 0.1."""
+    if not steps >= 1:
+        raise ValueError(f"demo_lr: steps must be at least 1, got {steps!r}")
     return 1.0 - 0.9 * k / steps
 
 
@@ -98,8 +100,9 @@ def predict(
 ) -> list[Any]:
     """Class predictions: argmax for a model with several outputs; for one output (a score),
     ``classes[1]`` where score > ``threshold`` else ``classes[0]``. Builds no graph."""
+    rows = _check_rows(X, "predict")
     with no_grad():
-        return [_predict_one(_squeeze(model(list(row))), threshold, classes) for row in X]
+        return [_predict_one(_squeeze(model(row)), threshold, classes) for row in rows]
 
 
 def accuracy(
@@ -135,7 +138,7 @@ class _Task:
             for label in y:
                 if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0:
                     raise ValueError(f"cross_entropy needs class labels 0..k-1, got {label!r}")
-            self.targets, self.fn = [int(label) for label in y], F.cross_entropy  # numpy ints too
+            self.targets, self.fn = [int(label) for label in y], _cross_entropy  # numpy ints too
         else:  # mse: regress onto the labels themselves; one-hot when the model has k outputs
             self.targets, self.fn = self.y, _mse
             if set(self.y) <= {0, 1, -1}:
@@ -164,6 +167,13 @@ def _single(outs: list[Any], name: str) -> list[Value]:
         raise ValueError(f"the {name} loss needs a model with one output, this one has {len(outs[0])}; "
                          "use loss='cross_entropy' for several outputs")
     return outs
+
+
+def _cross_entropy(outs: list[Any], targets: list[int]) -> Value:
+    if outs and isinstance(outs[0], Value):
+        raise ValueError("the cross_entropy loss needs a model with one output per class (k >= 2), "
+                         "this one has 1; use loss='hinge' or 'bce' for two classes")
+    return F.cross_entropy(outs, targets)
 
 
 def _hinge(outs: list[Any], targets: list[int]) -> Value:
@@ -221,6 +231,13 @@ def _check_data(X: Sequence[Sequence[float]], y: Sequence[Any]) -> list[list[flo
         raise ValueError("X is empty: fit needs at least one sample")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
+    return _check_rows(X, "fit")
+
+
+def _check_rows(X: Sequence[Sequence[float]], who: str) -> list[list[float]]:
+    """X as lists of finite floats: a NaN feature would silently give a NaN output (and class 0)."""
+    if not hasattr(X, "__iter__"):
+        raise TypeError(f"{who}: X must be a list of feature rows, got {type(X).__name__}")
     rows = []
     for i, row in enumerate(X):
         try:
@@ -332,6 +349,11 @@ def fit(
 
     Raises ``FloatingPointError`` if the loss stops being finite (lower the learning rate).
     """
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"fit: model must be a Module such as nn.MLP (callable, with parameters()), "
+                        f"got {type(model).__name__}")
+    if not is_grad_enabled():
+        raise RuntimeError("fit: training needs backward(), which needs a graph; call fit outside no_grad()")
     rows = _check_data(X, y)
     task = _Task(loss, y)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0 or alpha == math.inf:
@@ -358,6 +380,8 @@ def fit(
                 outs = [_squeeze(model(x)) for x in inputs]
                 _check_finite(outs, k)
                 total_loss = loss_fn(outs, [targets[i] for i in idx])
+                if not isinstance(total_loss, Value):  # a float would train on the L2 term alone
+                    raise TypeError(f"the loss function must return a Value, got {type(total_loss).__name__}")
                 if alpha:
                     total_loss = total_loss + alpha * value_sum([p * p for p in params])
             except OverflowError as exc:

@@ -140,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
         text = equations.explain(model, x, target, args.loss, *where, bias=bias) if where else None
     except (ValueError, TypeError) as exc:
         raise CLIError(str(exc)) from None
+    except ArithmeticError as exc:  # e.g. an mse of inputs near 1e308 overflows a float
+        message = str(exc)
+        hint = "" if "smaller" in message else "; try smaller --input/--target values"
+        raise CLIError(f"{message}{hint}") from None
 
     hidden = "layer 1" if len(sizes) == 3 else f"layers 1..{len(sizes) - 2}"
     act = "" if len(sizes) == 2 else f", φ = {args.act} on {hidden}"

@@ -125,6 +125,8 @@ def _write_picture(root: object, path: Path, title: str | None) -> Path:
         raise CLIError(f"-o {path}: unknown picture format {suffix!r}; use {_FORMATS_HINT} (or .pdf, .jpg)")
     if not path.parent.is_dir():
         raise CLIError(f"-o {path}: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise CLIError(f"-o {path} is a folder; give a file name such as graph.svg")
     try:
         if suffix in (".html", ".htm"):
             from ..viz.html import to_html
@@ -136,7 +138,9 @@ def _write_picture(root: object, path: Path, title: str | None) -> Path:
         return write(draw_dot(root), path)
     except ImportError as exc:
         raise CLIError(f"cannot write {path}: drawing is not available ({exc})") from None
-    except (ValueError, OSError, RuntimeError) as exc:
+    except OSError as exc:  # the message of an OSError may name a hidden temporary file
+        raise CLIError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+    except (ValueError, RuntimeError) as exc:
         # GraphvizUnavailable / RenderError are RuntimeErrors with a message naming the fix
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CLIError(f"cannot write {path}: {message}") from None

@@ -20,8 +20,16 @@ from .activations import Activation, activation
 from .losses import Target, check_loss, check_target, equation9, loss_value
 
 
+def check_model(model: object) -> None:
+    """The equations are about an MLP (layers of neurons, ``sizes``, ``act``): refuse anything else."""
+    if not all(hasattr(model, a) for a in ("sizes", "layers", "act")):
+        kind = type(model).__name__
+        raise TypeError(f"the equations need an nn.MLP (with sizes, layers and act), got {kind}")
+
+
 def check_input(model: Any, x: object) -> list[float]:
     """x as a list of d_0 finite floats, or a ValueError/TypeError saying what is wrong."""
+    check_model(model)
     d0 = model.sizes[0]
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(f"input x must be a list of {d0} numbers, got {x!r}")
@@ -62,6 +70,7 @@ def weight_name(l: int, i: int, j: int) -> str:
 
 def read_weights(model: Any, bias: bool = True) -> list[list[list[float]]]:
     """W[ℓ][i-1][j] = w^ℓ_{i,j} as floats (column j = 0 is the bias, 0 without bias); W[0] = []."""
+    check_model(model)
     W: list[list[list[float]]] = [[]]
     for layer in model.layers:
         W.append([[n.b.data if bias else 0.0] + [w.data for w in n.w] for n in layer.neurons])
@@ -113,6 +122,7 @@ class ForwardPass:
 
 def forward(model: Any, x: Sequence[float], *, bias: bool = True) -> ForwardPass:
     """Run the network on x in plain floats, keeping Z^ℓ and O^ℓ for every layer."""
+    check_model(model)
     activation(model.act)  # a clear error for an activation this module cannot differentiate
     xs = check_input(model, x)
     W = read_weights(model, bias)

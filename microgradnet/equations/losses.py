@@ -75,6 +75,18 @@ def check_target(loss: str, target: object, d_out: int) -> int | float | list[fl
     return y
 
 
+def check_yhat(yhat: object) -> list[float]:
+    """ŷ as a non-empty list of real numbers (NaN and inf pass through, as IEEE arithmetic does)."""
+    if isinstance(yhat, (str, bytes)) or not isinstance(yhat, Sequence):
+        raise TypeError(f"ŷ must be a list of numbers (the network's outputs), got {type(yhat).__name__}")
+    if not yhat:
+        raise ValueError("ŷ is empty: a network has at least one output")
+    for v in yhat:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"ŷ must contain real numbers, got {v!r}")
+    return [float(v) for v in yhat]
+
+
 def _log_softmax(yhat: Sequence[float]) -> list[float]:
     m = max(yhat)  # subtracting the max keeps every exp(...) <= 1: no overflow
     lse = m + math.log(math.fsum(math.exp(y - m) for y in yhat))
@@ -90,14 +102,22 @@ def _sigmoid(x: float) -> float:
 
 def softmax(yhat: Sequence[float]) -> list[float]:
     """softmax(ŷ)_i = e^{ŷ_i} / Σ_k e^{ŷ_k}, through log_softmax so that it never overflows."""
-    return [math.exp(v) for v in _log_softmax(yhat)]
+    return [math.exp(v) for v in _log_softmax(check_yhat(yhat))]
 
 
 def loss_value(loss: str, yhat: Sequence[float], target: Target) -> float:
     """e = loss(ŷ, y) in plain floats."""
+    yhat = check_yhat(yhat)
     t = check_target(loss, target, len(yhat))
     if loss == "mse":
-        return sum((y - ty) ** 2 for y, ty in zip(yhat, t)) / len(yhat)  # type: ignore[arg-type]
+        try:
+            return sum((y - ty) ** 2 for y, ty in zip(yhat, t)) / len(yhat)  # type: ignore[arg-type]
+        except OverflowError:  # float ** says only "(34, 'Numerical result out of range')"
+            worst = max(abs(y - ty) for y, ty in zip(yhat, t))  # type: ignore[arg-type]
+            raise OverflowError(
+                f"mse: (ŷ_i − y_i)² overflows a float (largest |ŷ_i − y_i| = {worst:.3g}); "
+                "use smaller inputs or targets"
+            ) from None
     if loss == "nll":
         return -_log_softmax(yhat)[t - 1]  # type: ignore[operator]
     z = yhat[0]
@@ -112,6 +132,7 @@ def equation9(loss: str, yhat: Sequence[float], target: Target) -> list[float]:
     >>> equation9('nll', [0.0, 0.0], 2)   # softmax − one-hot of class 2
     [0.5, -0.5]
     """
+    yhat = check_yhat(yhat)
     t = check_target(loss, target, len(yhat))
     if loss == "mse":
         n = len(yhat)
@@ -129,6 +150,8 @@ def loss_from_values(loss: str, yhat: Sequence[Value], target: Target) -> Value:
     to differentiate on its own (functional counts classes from 0, hence c − 1)."""
     from .. import functional as F
 
+    if isinstance(yhat, (str, bytes)) or not isinstance(yhat, Sequence) or not yhat:
+        raise TypeError(f"ŷ must be a non-empty list of Values (the network's outputs), got {yhat!r:.40}")
     t = check_target(loss, target, len(yhat))
     if loss == "mse":
         return F.mse(list(yhat), t)  # type: ignore[arg-type]

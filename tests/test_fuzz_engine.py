@@ -1,0 +1,330 @@
+"""Fuzzing the engine: random expression programs using EVERY operation - with reused nodes,
+self-operands (x*x, x/x, x-x) and the n-ary ``value_sum``/``weighted_sum`` with repeated
+children - give the values and gradients of two independent oracles:
+
+- PyTorch in float64 (when installed): every node's value and gradient, leaves and intermediates;
+- central finite differences on plain floats (always runs): the value and the input gradients.
+
+A program is a list of instructions over a growing register file that starts with the inputs;
+each instruction reads earlier registers and appends one result. Domains are kept valid by
+construction (log and sqrt read |r| + c, fractional powers a positive base) or by rejecting the
+rare program that divides by almost zero or grows past 1e4, so failures are about derivatives,
+not about float overflow. ``HYPOTHESIS_PROFILE=fuzz`` runs 5000 programs per test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from microgradnet import Value, detect_anomaly
+from microgradnet.engine import value_sum, weighted_sum
+from tests.oracles import central_difference
+
+UNARY = ["neg", "abs", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt",
+         "detach"]
+POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5, -0.5]
+BINARY = ["+", "-", "*", "/", "**value", "max"]
+CONSTANT = ["c+", "c-", "c*", "c/", "c**"]  # reflected forms: number OP Value
+SLOPES = [0.01, 0.2, -0.1]
+SHIFTS = [0.05, 0.5, 2.0]
+LIMIT = 1e4  # reject programs whose values grow past this (float rounding, not derivatives, would dominate)
+
+
+class Reject(Exception):
+    """The program left the region where comparing derivatives is meaningful."""
+
+
+reg = st.integers(0, 10_000)  # register index, taken modulo the registers available
+instruction = st.one_of(
+    st.tuples(st.just("u"), st.sampled_from(UNARY), reg, st.sampled_from(SLOPES + SHIFTS)),
+    st.tuples(st.just("p"), st.sampled_from(POWERS), reg),
+    st.tuples(st.just("b"), st.sampled_from(BINARY), reg, reg),
+    st.tuples(st.just("c"), st.sampled_from(CONSTANT), reg, st.sampled_from([-1.5, 0.5, 2.0])),
+    st.tuples(st.just("sum"), st.lists(reg, min_size=1, max_size=5)),
+    st.tuples(st.just("dot"), st.lists(st.tuples(reg, reg), min_size=1, max_size=4), reg),
+)
+programs = st.lists(instruction, min_size=1, max_size=14)
+inputs = st.lists(st.floats(-2.0, 2.0, allow_subnormal=False), min_size=1, max_size=4)
+
+
+def run(program, xs, B):
+    """Run ``program`` on the inputs ``xs`` with backend ``B``; return every register and the root.
+
+    The root is the sum of every computed register, so every node gets a gradient."""
+    regs = list(xs)
+
+    def at(i):
+        return regs[i % len(regs)]
+
+    for ins in program:
+        kind = ins[0]
+        if kind == "u":
+            _, op, i, k = ins
+            x = at(i)
+            if op == "leaky_relu":
+                out = B.leaky_relu(x, k if k in SLOPES else 0.01)
+            elif op in ("log", "sqrt"):  # |x| + c keeps the argument positive
+                shift = k if k in SHIFTS else 0.5
+                out = getattr(B, op)(B.add(B.abs(x), shift))
+            else:
+                out = getattr(B, op)(x)
+        elif kind == "p":
+            _, p, i = ins
+            x = at(i)
+            if p != int(p):  # a fractional power needs a positive base
+                x = B.add(B.abs(x), 0.5)
+            elif p < 0 and abs(B.val(x)) < 1e-2:
+                raise Reject
+            out = B.pow(x, p)
+        elif kind == "b":
+            _, op, i, j = ins
+            a, b = at(i), at(j)  # i == j gives x*x, x/x, x-x: one node used twice
+            if op == "/":
+                if abs(B.val(b)) < 1e-2:
+                    raise Reject
+                out = B.div(a, b)
+            elif op == "**value":  # Value exponent: base must be positive
+                out = B.powv(B.add(B.abs(a), 0.5), B.mul(b, 0.5))
+            else:
+                out = {"+": B.add, "-": B.sub, "*": B.mul, "max": B.max}[op](a, b)
+        elif kind == "c":
+            _, op, i, c = ins
+            x = at(i)
+            if op == "c/" and abs(B.val(x)) < 1e-2:
+                raise Reject
+            if op == "c**":
+                out = B.rpow(abs(c), B.mul(x, 0.5))
+            else:
+                out = {"c+": B.radd, "c-": B.rsub, "c*": B.rmul, "c/": B.rdiv}[op](c, x)
+        elif kind == "sum":
+            out = B.sum([at(i) for i in ins[1]])  # repeats allowed: value_sum([a, a])
+        else:  # weighted sum: b + Σ w_j x_j, where a weight may also be an input or the bias
+            _, pairs, bias = ins
+            out = B.dot([at(i) for i, _ in pairs], [at(j) for _, j in pairs], at(bias))
+        if not abs(B.val(out)) <= LIMIT:
+            raise Reject
+        regs.append(out)
+    root = B.sum(regs[len(xs):])
+    return regs, root
+
+
+# ---- backends ---------------------------------------------------------------------------------
+class ValueOps:
+    """The engine under test."""
+
+    val = staticmethod(lambda v: v.data)
+    add = staticmethod(lambda a, b: a + b)
+    sub = staticmethod(lambda a, b: a - b)
+    mul = staticmethod(lambda a, b: a * b)
+    div = staticmethod(lambda a, b: a / b)
+    pow = staticmethod(lambda x, p: x**p)
+    powv = staticmethod(lambda x, y: x**y)
+    radd = staticmethod(lambda c, x: c + x)
+    rsub = staticmethod(lambda c, x: c - x)
+    rmul = staticmethod(lambda c, x: c * x)
+    rdiv = staticmethod(lambda c, x: c / x)
+    rpow = staticmethod(lambda c, x: c**x)
+    neg = staticmethod(lambda x: -x)
+    abs = staticmethod(lambda x: abs(x))
+    relu = staticmethod(lambda x: x.relu())
+    leaky_relu = staticmethod(lambda x, s: x.leaky_relu(s))
+    tanh = staticmethod(lambda x: x.tanh())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    softplus = staticmethod(lambda x: x.softplus())
+    gelu = staticmethod(lambda x: x.gelu())
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    detach = staticmethod(lambda x: x.detach())
+    max = staticmethod(lambda a, b: a.max(b))
+    sum = staticmethod(value_sum)
+
+    @staticmethod
+    def dot(ws, xs, b):
+        return weighted_sum(ws, xs, b)
+
+
+def _gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
+class FloatOps:
+    """Plain floats and the math module: the finite-difference oracle's arithmetic."""
+
+    val = staticmethod(lambda v: v)
+    add = staticmethod(lambda a, b: a + b)
+    sub = staticmethod(lambda a, b: a - b)
+    mul = staticmethod(lambda a, b: a * b)
+    div = staticmethod(lambda a, b: a / b)
+    pow = staticmethod(lambda x, p: float(x**p))
+    powv = staticmethod(lambda x, y: x**y)
+    radd = staticmethod(lambda c, x: c + x)
+    rsub = staticmethod(lambda c, x: c - x)
+    rmul = staticmethod(lambda c, x: c * x)
+    rdiv = staticmethod(lambda c, x: c / x)
+    rpow = staticmethod(lambda c, x: c**x)
+    neg = staticmethod(lambda x: -x)
+    abs = staticmethod(abs)
+    relu = staticmethod(lambda x: max(x, 0.0))
+    leaky_relu = staticmethod(lambda x, s: x if x > 0 else s * x)
+    tanh = staticmethod(math.tanh)
+    sigmoid = staticmethod(lambda x: 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)))
+    softplus = staticmethod(lambda x: x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x)))
+    gelu = staticmethod(_gelu)
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    detach = staticmethod(lambda x: x)  # the value only; finite differences cannot see a detach
+    max = staticmethod(lambda a, b: a if a >= b else b)
+
+    @staticmethod
+    def sum(xs):
+        total = 0.0
+        for x in xs:
+            total = total + x  # not +=: that would modify a torch tensor in place
+        return total
+
+    @staticmethod
+    def dot(ws, xs, b):
+        z = b
+        for w, x in zip(ws, xs):
+            z = z + w * x
+        return z
+
+
+def torch_ops(torch):
+    """PyTorch float64: every operation is torch's own implementation."""
+    F = torch.nn.functional
+
+    class TorchOps:
+        val = staticmethod(lambda t: t.item())
+        add = staticmethod(lambda a, b: a + b)
+        sub = staticmethod(lambda a, b: a - b)
+        mul = staticmethod(lambda a, b: a * b)
+        div = staticmethod(lambda a, b: a / b)
+        pow = staticmethod(lambda x, p: x**p)
+        powv = staticmethod(lambda x, y: x**y)
+        radd = staticmethod(lambda c, x: c + x)
+        rsub = staticmethod(lambda c, x: c - x)
+        rmul = staticmethod(lambda c, x: c * x)
+        rdiv = staticmethod(lambda c, x: c / x)
+        rpow = staticmethod(lambda c, x: c**x)
+        neg = staticmethod(lambda x: -x)
+        abs = staticmethod(torch.abs)
+        relu = staticmethod(torch.relu)
+        leaky_relu = staticmethod(lambda x, s: F.leaky_relu(x, s))
+        tanh = staticmethod(torch.tanh)
+        sigmoid = staticmethod(torch.sigmoid)
+        softplus = staticmethod(F.softplus)
+        gelu = staticmethod(lambda x: F.gelu(x, approximate="tanh"))
+        exp = staticmethod(torch.exp)
+        log = staticmethod(torch.log)
+        sqrt = staticmethod(torch.sqrt)
+        # a new leaf with the same value: its grad is collected, nothing flows back to x
+        detach = staticmethod(lambda x: x.detach().requires_grad_())
+        # torch.maximum splits a tie 0.5/0.5; where() follows the engine's convention (first wins)
+        max = staticmethod(lambda a, b: torch.where(a >= b, a, b))
+        sum = staticmethod(FloatOps.sum)
+        dot = staticmethod(FloatOps.dot)
+
+    return TorchOps
+
+
+def near(a: float, b: float, scale: float = 1.0) -> bool:
+    return abs(a - b) <= 1e-7 * (scale + abs(a) + abs(b))
+
+
+def float_program(program, xs):
+    try:
+        return run(program, xs, FloatOps)[1]
+    except Reject:
+        assume(False)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        assume(False)  # float arithmetic itself gave up: not a program worth comparing
+
+
+# ---- against PyTorch float64 ----------------------------------------------------------------------
+@given(xs=inputs, program=programs)
+def test_every_node_matches_pytorch_float64_in_value_and_gradient(xs, program):
+    torch = pytest.importorskip("torch")
+    float_program(program, xs)  # rejects programs outside the compared region
+    leaves = [Value(x) for x in xs]
+    regs, root = run(program, leaves, ValueOps)
+    root.backward()
+
+    T = torch_ops(torch)
+    tleaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    tregs, troot = run(program, tleaves, T)
+    for t in tregs[len(xs):]:
+        t.retain_grad()  # intermediate gradients too, not only the inputs'
+    troot.backward()
+
+    assert near(root.data, troot.item(), LIMIT), (root.data, troot.item())
+    for k, (v, t) in enumerate(zip(regs, tregs)):
+        assert near(v.data, t.item()), ("value", k, v.data, t.item())
+        tg = t.grad.item() if t.grad is not None else 0.0
+        assert near(v.grad, tg, 1.0 + abs(tg)), ("grad", k, v.grad, tg)
+
+
+# ---- against central finite differences (always runs) ---------------------------------------------
+@given(xs=inputs, program=programs)
+def test_input_gradients_match_central_finite_differences(xs, program):
+    assume(not any(ins[0] == "u" and ins[1] == "detach" for ins in program))  # no derivative to estimate
+    value = float_program(program, xs)
+    leaves = [Value(x) for x in xs]
+    _, root = run(program, leaves, ValueOps)
+    assert math.isclose(root.data, value, rel_tol=1e-9, abs_tol=1e-9)
+    root.backward()
+
+    def f(point):
+        try:
+            return run(program, point, FloatOps)[1]
+        except (Reject, OverflowError, ZeroDivisionError, ValueError):
+            return math.nan
+
+    h = 1e-6
+    numeric = central_difference(f, xs, eps=h)
+    for k, (leaf, n) in enumerate(zip(leaves, numeric)):
+        up, down = list(xs), list(xs)
+        up[k] += h
+        down[k] -= h
+        right, left = (f(up) - value) / h, (value - f(down)) / h
+        # at a kink (relu, abs, leaky_relu at 0) the one-sided slopes differ and the derivative
+        # is a convention; such points are not evidence either way
+        assume(math.isfinite(n) and abs(right - left) <= 1e-3 * (1 + abs(n)))
+        assert math.isclose(leaf.grad, n, rel_tol=1e-4, abs_tol=1e-4 * (1 + abs(value))), (k, leaf.grad, n)
+
+
+@given(xs=inputs, program=programs)
+def test_detect_anomaly_changes_nothing_on_programs_without_nan_or_inf(xs, program):
+    """Same values and bit-identical gradients with the checks on (its own backward loop)."""
+    float_program(program, xs)
+    plain = [Value(x) for x in xs]
+    regs, root = run(program, plain, ValueOps)
+    root.backward()
+    checked = [Value(x) for x in xs]
+    with detect_anomaly():
+        cregs, croot = run(program, checked, ValueOps)
+        croot.backward()
+    assert [v.data for v in cregs] == [v.data for v in regs]
+    assert [v.grad for v in cregs] == [v.grad for v in regs]
+
+
+def test_the_programs_cover_every_operation():
+    """A guard on the generator itself: every op of the engine is reachable."""
+    ops = set(UNARY) | {f"**{p}" for p in POWERS} | set(BINARY) | set(CONSTANT) | {"sum", "dot"}
+    assert {"log", "sqrt", "exp", "gelu", "softplus", "leaky_relu", "abs", "/", "**value"} <= ops
+    regs, root = run(
+        [("u", op, 0, 0.5) for op in UNARY] + [("p", p, 0) for p in POWERS]
+        + [("b", op, 1, 2) for op in BINARY] + [("c", op, 3, 2.0) for op in CONSTANT]
+        + [("sum", [0, 0, 1]), ("dot", [(0, 1), (1, 1)], 0)],
+        [Value(0.7)], ValueOps,
+    )
+    seen = {v._op for v in regs} | {c._op for v in regs for c in v._prev}
+    for op in ("neg", "abs", "ReLU", "LeakyReLU", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt",
+               "detach", "max", "+", "-", "*", "/", "**", "**2", "**-1", "**0.5", "sum", "dot"):
+        assert op in seen, op
