@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench fuzz pictures clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,19 @@ test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-installed
-	$(PY) -m ruff check microgradnet tests benchmarks
+	$(PY) -m ruff check microgradnet tests benchmarks docs notebooks/src
 
 bench: $(VENV)/.dev-installed
 	$(VENV)/bin/microgradnet bench
+
+# the property-based tests at 5,000 cases each (a few minutes)
+fuzz: $(VENV)/.dev-installed
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q --hypothesis-show-statistics \
+		tests/test_fuzz_engine.py tests/test_fuzz_cli.py tests/test_save_load.py tests/test_expr.py
+
+# regenerate the README's pictures under docs/
+pictures: $(VENV)/.dev-installed
+	$(PY) docs/make_pictures.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -62,6 +62,8 @@ def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
 
 def backward(root: Value, grad: float = 1.0) -> None:
     """Set ``root.grad = grad`` and accumulate d(root)/d(node) into every node's ``grad``."""
+    if not isinstance(grad, (int, float)) or isinstance(grad, bool):
+        raise TypeError(f"backward: grad must be a number (the seed d(root)/d(root)), got {grad!r}")
     order = topological_order(root, leaves=False)
     root.grad = grad
     if _gm.anomaly_enabled():

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .engine import Value
-from .grad_mode import no_grad
+from .grad_mode import is_grad_enabled, no_grad
 
 Input = Value | float | int
 
@@ -76,8 +76,16 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(x, (int, float)) or isinstance(x, bool):
+            raise TypeError(f"gradcheck: {name} must be a number, got {x!r}")
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"gradcheck: inputs must be a list of numbers or Values, got {type(inputs).__name__}")
+    if not is_grad_enabled():
+        raise RuntimeError("gradcheck: called inside no_grad(), where no graph is recorded; call it outside")
+    inputs = list(inputs)
     points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
 

@@ -99,6 +99,8 @@ class Value:
         if _op:
             self._op = _op
         if label:
+            if not isinstance(label, str):
+                raise TypeError(f"Value: label must be text (str), got {_describe(label)}")
             self.label = label
 
     # ---- micrograd's view of a node -----------------------------------------------------
@@ -236,6 +238,8 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, else slope·x; derivative 1 or slope."""
+        if not isinstance(slope, (int, float)) or isinstance(slope, bool):
+            raise TypeError(f"leaky_relu: slope must be a number, got {_describe(slope)}")
         x = self.data
         return _unary(_leaky_class(slope), x if x > 0 else slope * x, self, 1.0 if x > 0 else slope)
 
@@ -443,6 +447,8 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
     bit-identical to micrograd's chain of ``*`` and ``+`` nodes. Derivatives: ∂z/∂b = 1,
     ∂z/∂w_j = x_j, ∂z/∂x_j = w_j.
     """
+    if not isinstance(bias, Value) or not all(isinstance(w, Value) for w in weights):
+        raise TypeError("weighted sum: the weights and the bias must be Values (the parameters)")
     xs = tuple(_value(x) for x in inputs)
     if len(xs) != len(weights):
         raise ValueError(f"weighted sum: {len(weights)} weights but {len(xs)} inputs")

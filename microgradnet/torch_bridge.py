@@ -8,6 +8,7 @@ here, and only when called (``pip install microgradnet[torch]``).
 
 from __future__ import annotations
 
+import math
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,10 @@ def _torch() -> Any:
 
 def to_torch(model: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing exactly what ``model`` computes."""
+    from .nn import MLP
+
+    if not isinstance(model, MLP):
+        raise TypeError(f"to_torch needs an MLP, got {type(model).__name__}")
     torch = _torch()
     nn = torch.nn
     sizes, mods = model.sizes, []
@@ -84,10 +89,15 @@ def from_torch(seq: Any, cls: type[MLP] | None = None) -> MLP:
     for a, lin in zip(sizes, linears):
         if lin.in_features != a:
             raise ValueError(f"from_torch: {lin!r} takes {lin.in_features} inputs but receives {a}")
-    model = cls(sizes[0], sizes[1:], act=acts[0] if acts else "relu", rng=random.Random(0))
-    for layer, lin in zip(model.layers, linears):
+    tables = []
+    for k, lin in enumerate(linears, start=1):
         weight = lin.weight.detach().to(torch.float64).tolist()
         bias = lin.bias.detach().to(torch.float64).tolist() if lin.bias is not None else [0.0] * len(weight)
+        if not all(math.isfinite(x) for row in weight for x in row) or not all(map(math.isfinite, bias)):
+            raise ValueError(f"from_torch: layer {k} has weights that are not finite numbers (NaN/inf)")
+        tables.append((weight, bias))
+    model = cls(sizes[0], sizes[1:], act=acts[0] if acts else "relu", rng=random.Random(0))
+    for layer, (weight, bias) in zip(model.layers, tables):
         for n, row, b in zip(layer.neurons, weight, bias):
             for w, x in zip(n.w, row):
                 w.data = x

@@ -86,10 +86,15 @@ def _binary_classes(y: Sequence[Any]) -> tuple[Any, Any]:
     return (-1, 1) if any(label == -1 for label in y) else (0, 1)
 
 
+def _num(x: Any) -> float:
+    """A Value's number, or the number itself (a compiled step hands back floats)."""
+    return x.data if isinstance(x, Value) else x
+
+
 def _predict_one(out: Any, threshold: float, classes: tuple[Any, Any]) -> Any:
-    if isinstance(out, Value):
-        return classes[1] if out.data > threshold else classes[0]
-    return max(range(len(out)), key=lambda i: out[i].data)
+    if not isinstance(out, (list, tuple)):
+        return classes[1] if _num(out) > threshold else classes[0]
+    return max(range(len(out)), key=lambda i: _num(out[i]))
 
 
 def predict(
@@ -289,11 +294,46 @@ def _diverged(k: int, why: str) -> FloatingPointError:
     return FloatingPointError(f"training diverged at step {k}: {why}; try a smaller learning rate")
 
 
+def _compiled(
+    graph: Callable[..., Any],
+    params: list[Value],
+    rows: list[list[float]],
+    targets: list[Any],
+    zero_grad: Callable[[], None],
+    batch_size: int | None,
+    eager_step: Callable[[Sequence[int]], tuple[float, list[Any]]],
+) -> Callable[[Sequence[int]], tuple[float, list[Any]]]:
+    """``fit(compile=True)``: the same step replayed on floats by ``microgradnet.compile``."""
+    if batch_size is not None and batch_size < len(rows):
+        # the labels fix the loss's graph (class indices, ±1 signs), so every new random batch
+        # would be a new recording: slower than training eagerly
+        warnings.warn("fit(compile=True) speeds up full-batch training (batch_size=None); "
+                      "with mini-batches it trains uncompiled", RuntimeWarning, stacklevel=3)
+        return eager_step
+    from .compile import CompileError, compile_step
+
+    compiled = compile_step(graph, params=params, static_argnums=(1,))
+    state = {"step": None}
+
+    def step(idx: Sequence[int]) -> tuple[float, list[Any]]:
+        if state["step"] is not None:  # fell back to eager training earlier
+            return state["step"](idx)
+        zero_grad()  # the compiled step adds into .grad, as backward() does
+        try:
+            return compiled([rows[i] for i in idx], tuple(targets[i] for i in idx))
+        except CompileError as exc:  # e.g. a custom loss reading .data: train eagerly instead
+            warnings.warn(f"fit(compile=True): {exc}; training uncompiled", RuntimeWarning, stacklevel=3)
+            state["step"] = eager_step
+            return eager_step(idx)
+
+    return step
+
+
 def _check_finite(outs: list[Any], k: int) -> None:
     """Outputs of inf/NaN mean the weights blew up (a too-large learning rate, usually)."""
     total = 0.0
     for o in outs:
-        total += o.data if isinstance(o, Value) else sum(v.data for v in o)
+        total += _num(o) if not isinstance(o, (list, tuple)) else sum(_num(v) for v in o)
     if not math.isfinite(total):
         raise _diverged(k, "the model's outputs are no longer finite numbers")
 
@@ -345,7 +385,10 @@ def fit(
     - ``seed``: seeds the batch sampling (a private generator; the model's initialisation is
       yours to seed). ``progress``: show a tqdm bar with live loss and accuracy when stderr is a
       terminal. ``callback(k, history)`` runs after every step; returning True stops training.
-    - ``compile``: reserved for a compiled training step; accepted and, for now, has no effect.
+    - ``compile``: record the step's graph once and replay it on plain floats
+      (``microgradnet.compile``): the same numbers, several times faster. Full batch only (with
+      ``batch_size`` it warns and trains eagerly); the loss must not read a Value's ``.data``
+      (the built-in losses don't; a custom one that does falls back to eager with a warning).
 
     Raises ``FloatingPointError`` if the loss stops being finite (lower the learning rate).
     """
@@ -358,12 +401,6 @@ def fit(
     task = _Task(loss, y)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0 or alpha == math.inf:
         raise ValueError(f"alpha must be a number >= 0, got {alpha!r}")
-    if compile:
-        try:
-            import microgradnet.compile  # noqa: F401
-        except ImportError:
-            warnings.warn("fit(compile=True) is reserved for a later version; training uncompiled",
-                          RuntimeWarning, stacklevel=2)
     params = model.parameters()
     schedule = _schedule(lr, optimizer)
     total, batches = _batches(len(rows), steps, epochs, batch_size, random.Random(seed))
@@ -371,34 +408,46 @@ def fit(
     opt = _make_optimizer(optimizer, params, first_lr)
     zero_grad = model.zero_grad if hasattr(model, "zero_grad") else opt.zero_grad
     targets, loss_fn = task.targets, task.fn
+
+    def graph(batch_rows: Sequence[Sequence[Any]], batch_targets: Sequence[Any]) -> tuple[Value, list[Any]]:
+        """The step's graph: outputs, loss (+ L2). Eager training builds it at every step."""
+        outs = [_squeeze(model(x)) for x in batch_rows]
+        total_loss = loss_fn(outs, list(batch_targets))
+        if not isinstance(total_loss, Value):  # a float would train on the L2 term alone
+            raise TypeError(f"the loss function must return a Value, got {type(total_loss).__name__}")
+        if alpha:
+            total_loss = total_loss + alpha * value_sum([p * p for p in params])
+        return total_loss, outs
+
+    def eager_step(idx: Sequence[int]) -> tuple[float, list[Any]]:
+        total_loss, outs = graph([[Value(v) for v in rows[i]] for i in idx], [targets[i] for i in idx])
+        zero_grad()
+        total_loss.backward()
+        return total_loss.data, outs
+
+    step = eager_step
+    if compile:
+        step = _compiled(graph, params, rows, targets, zero_grad, batch_size, eager_step)
     history = History()
     bar = _progress_bar(total, progress)
     try:
         for k, idx in enumerate(batches):
-            inputs = [[Value(v) for v in rows[i]] for i in idx]
             try:
-                outs = [_squeeze(model(x)) for x in inputs]
-                _check_finite(outs, k)
-                total_loss = loss_fn(outs, [targets[i] for i in idx])
-                if not isinstance(total_loss, Value):  # a float would train on the L2 term alone
-                    raise TypeError(f"the loss function must return a Value, got {type(total_loss).__name__}")
-                if alpha:
-                    total_loss = total_loss + alpha * value_sum([p * p for p in params])
+                loss_value, outs = step(idx)
             except OverflowError as exc:
                 raise _diverged(k, str(exc).strip()) from None
-            if not math.isfinite(total_loss.data):
-                raise _diverged(k, f"the loss is {total_loss.data}")
+            _check_finite(outs, k)
+            if not math.isfinite(loss_value):
+                raise _diverged(k, f"the loss is {loss_value}")
             acc = task.correct(outs, idx) / len(idx)
-            zero_grad()
-            total_loss.backward()
             if schedule is not None:
                 opt.lr = schedule(k, total)
             opt.step()
-            history.loss.append(total_loss.data)
+            history.loss.append(loss_value)
             history.accuracy.append(acc)
             history.lr.append(getattr(opt, "lr", math.nan))
             if bar is not None:
-                bar.set_postfix({"loss": f"{total_loss.data:.4g}", "acc": f"{acc:.0%}"}, refresh=False)
+                bar.set_postfix({"loss": f"{loss_value:.4g}", "acc": f"{acc:.0%}"}, refresh=False)
                 bar.update(1)
             if callback is not None and callback(k, history) is True:
                 break

@@ -143,3 +143,13 @@ def test_train_with_mse_reports_accuracy_at_the_halfway_threshold(capsys):
     assert main(argv) == 0
     m = re.search(r"accuracy (\d+)% on all 40 points", capsys.readouterr().out)
     assert m and int(m.group(1)) >= 90
+
+
+def test_train_compile_saves_the_same_weights_as_eager_training(tmp_path, capsys):
+    saved = []
+    for extra in ([], ["--compile"]):
+        path = tmp_path / f"model{len(saved)}.json"
+        argv = ["train", "--dataset", "xor", "--hidden", "4", "--steps", "5", "--save", str(path), *extra]
+        assert main(argv) == 0
+        saved.append([p.data for p in load_model(path).parameters()])
+    assert saved[1] == pytest.approx(saved[0], rel=1e-12, abs=1e-15)

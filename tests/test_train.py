@@ -287,3 +287,42 @@ def test_numpy_arrays_train_exactly_like_lists():
         model = MLP(2, [8, 3], rng=random.Random(0))
         runs.append(fit(model, *data, loss="cross_entropy", lr=0.1, steps=3, progress=False).loss)
     assert runs[0] == runs[1]
+
+
+# ---- fit(compile=True): the same training, replayed on floats ------------------------------------
+@pytest.mark.parametrize(
+    "loss,classes,hidden",
+    [("hinge", 2, [8, 1]), ("bce", 2, [8, 1]), ("mse", 2, [8, 1]), ("cross_entropy", 3, [8, 3])],
+)
+def test_compiled_training_takes_exactly_the_eager_steps(loss, classes, hidden):
+    X, y = make_moons(n_samples=30) if classes == 2 else make_blobs(n_samples=30, centers=3)
+    runs = []
+    for compiled in (False, True):
+        random.seed(7)
+        model = MLP(2, hidden)
+        history = fit(model, X, y, loss=loss, optimizer="adam", steps=8, progress=False, compile=compiled)
+        runs.append((history.loss, history.accuracy, [p.data for p in model.parameters()]))
+    (l0, a0, w0), (l1, a1, w1) = runs
+    assert l1 == pytest.approx(l0, rel=1e-12, abs=1e-15) and a1 == a0
+    assert w1 == pytest.approx(w0, rel=1e-12, abs=1e-15)
+
+
+def test_compiled_training_with_mini_batches_warns_and_trains_eagerly():
+    X, y = make_moons(n_samples=20)
+    with pytest.warns(RuntimeWarning, match="full-batch"):
+        history = fit(demo_model(), X, y, steps=3, batch_size=5, progress=False, compile=True)
+    assert len(history.loss) == 3
+
+
+def test_a_custom_loss_reading_data_falls_back_to_eager_training_with_a_warning():
+    from microgradnet import functional as F
+
+    def peeking_loss(outs, labels):
+        if outs[0].data > 1e9:  # a Python `if` on a number: the graph could change with the data
+            return outs[0] * 0
+        return F.hinge(outs, [1 if t else -1 for t in labels])
+
+    X, y = make_moons(n_samples=20)
+    with pytest.warns(RuntimeWarning, match="training uncompiled"):
+        history = fit(demo_model(), X, y, loss=peeking_loss, steps=3, progress=False, compile=True)
+    assert len(history.loss) == 3 and all(math.isfinite(v) for v in history.loss)

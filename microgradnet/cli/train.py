@@ -20,6 +20,7 @@ examples:
   microgradnet train --dataset spirals --hidden 32,32 --optimizer adam --lr 0.05 --steps 300
   microgradnet train --dataset circles --act tanh --loss bce --save circles.json --plot circles.png
   microgradnet train --dataset blobs --classes 4 --batch-size 32 --steps 200 --seed 7
+  microgradnet train --dataset circles --steps 300 --compile
 
 defaults: --loss hinge for two classes, cross_entropy for more; --lr is micrograd's schedule
 1.0 - 0.9·k/steps for sgd and 0.01 for adam; --seed fixes the data, the weights and the batches.
@@ -154,6 +155,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     training.add_argument(
         "--seed", metavar="N", type=int, default=1337, help="seeds data, weights and batches (default: 1337)"
     )
+    training.add_argument(
+        "--compile", action="store_true",
+        help="record the step's graph once and replay it on floats: same numbers, faster (full batch)",
+    )
     out = parser.add_argument_group("output")
     out.add_argument("--save", metavar="PATH", help="write the trained weights as JSON")
     out.add_argument("--plot", metavar="PATH", help="draw the decision boundary (.png, .svg or .pdf)")
@@ -212,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         history = fit(
             model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps, batch_size=args.batch_size,
-            lr=args.lr, alpha=args.alpha, seed=args.seed, progress=True,
+            lr=args.lr, alpha=args.alpha, seed=args.seed, progress=True, compile=args.compile,
         )
     except (FloatingPointError, OverflowError) as exc:
         raise CLIError(str(exc).replace("a smaller learning rate", "a smaller --lr")) from None
