@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from typing import Any
+
+from ._files import write_text
 
 FORMAT = "microgradnet"
 VERSION = 1
@@ -27,36 +28,7 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
     Numbers must be finite (JSON has no NaN or infinity); lists of numbers go on one line each,
     so a weight matrix reads as a matrix.
     """
-    text = _dumps(obj, 0) + "\n"
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        # os.open with mode 0o666 honours the umask, so the file gets normal permissions
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as e:
-        raise _user_error(e, path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise _user_error(e, path) from None
-        raise
-
-
-def _user_error(e: OSError, path: str) -> OSError:
-    """The same kind of OSError, naming the user's file rather than our hidden temporary one."""
-    if e.errno is None:
-        return e
-    return type(e)(e.errno, e.strerror, path)
+    write_text(path, _dumps(obj, 0) + "\n")
 
 
 def _dumps(obj: Any, indent: int) -> str:

@@ -15,18 +15,18 @@ the page needs no Graphviz and every node can be highlighted by id.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .._files import write_text
 from ..autodiff import topological_order
 from ..engine import Value
+from .labels import pretty
 
 __all__ = ["Step", "step_through", "to_html"]
 
@@ -90,7 +90,7 @@ def to_html(
     data = _page_data(root, nodes, step_through(root), title)
     page = _render(title, data)
     target = Path(path)
-    _atomic_write(target, page)
+    write_text(target, page)
     return target
 
 
@@ -102,7 +102,7 @@ def _check_root(root: object) -> None:
 
 def _name(v: Value, fallback: str) -> str:
     """How formulas refer to a node: its label, bracketed when it is itself a formula."""
-    name = v.label or fallback
+    name = pretty(v.label) or fallback  # w^1_{2,1} -> w¹₂,₁, as draw_dot shows it
     return name if _SIMPLE_NAME.match(name) else f"({name})"
 
 
@@ -243,7 +243,7 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
         node_rows.append(
             {
                 "name": names[v],
-                "label": v.label,
+                "label": pretty(v.label),
                 "op": v._op,
                 "data": fmt(v.data),
                 "dataRepr": repr(v.data),
@@ -289,7 +289,7 @@ def _layout(
 
     boxes: dict[Value, dict[str, Any]] = {}
     for v in nodes:
-        label = v.label or f"#{index[v]}"
+        label = pretty(v.label) or f"#{index[v]}"
         label = label if len(label) <= 28 else label[:27] + "…"
         fields = [
             _text_width(label),
@@ -344,25 +344,3 @@ def _render(title: str, data: dict[str, Any]) -> str:
     return re.sub(r"\{\{(TITLE|CSS|DATA|JS)\}\}", lambda m: parts[m.group(1)], template)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise _user_error(e, path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a web page is meant to be shared
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise _user_error(e, path) from None
-        raise
-
-
-def _user_error(e: OSError, path: Path) -> OSError:
-    """The same kind of OSError, naming the user's file rather than the hidden temporary one."""
-    return e if e.errno is None else type(e)(e.errno, e.strerror, os.fspath(path))

@@ -16,9 +16,10 @@ import io
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+from .._files import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -55,35 +56,7 @@ def _save(fig: Figure, path: str | os.PathLike[str], dpi: int) -> None:
     ext = os.path.splitext(path)[1].lower().lstrip(".") or "png"
     if ext not in _FORMATS:
         raise ValueError(f"cannot save a plot as .{ext}; use one of: {', '.join('.' + f for f in _FORMATS)}")
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=directory)
-    except OSError as e:
-        raise _user_error(e, path) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=ext, dpi=dpi)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a picture is an ordinary file
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise _user_error(e, path) from None
-        raise
-
-
-def _user_error(e: OSError, path: str) -> OSError:
-    """The same kind of OSError, naming the user's file rather than the hidden temporary one."""
-    return e if e.errno is None else type(e)(e.errno, e.strerror, path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    atomic_write(path, lambda f: fig.savefig(f, format=ext, dpi=dpi))
 
 
 def _style(ax: Any) -> None:

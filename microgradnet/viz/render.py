@@ -29,11 +29,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
+
+from .._files import write_bytes
 
 __all__ = [
     "ENGINES",
@@ -228,24 +229,12 @@ def write(digraph: Any, path: str | os.PathLike[str], *, engine: str | None = No
         )
     layout = getattr(digraph, "engine", "dot") if not isinstance(digraph, str) else "dot"
     data = pipe(_source(digraph), fmt, engine=engine, layout=layout)
-    _atomic_write(target, data)
+    write_bytes(target, data)
     return target
 
 
 render = write
 save = write
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 # ---- a Digraph that displays and renders with whichever engine is there ----------------------
@@ -318,7 +307,7 @@ class Digraph(graphviz.Digraph):
         if raise_if_result_exists and out.exists():
             raise graphviz.FileExistsError(f"output file exists: {os.fspath(out)!r}")
         data = pipe(self.source, fmt, layout=engine or self.engine)
-        _atomic_write(out, data)
+        write_bytes(out, data)
         if cleanup:
             os.remove(source_path)
         if view or quiet_view:
