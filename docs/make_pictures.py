@@ -27,8 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from microgradnet import Value
 from microgradnet.data import make_moons, signed_labels
+from microgradnet.examples import lecture_neuron
 from microgradnet.functional import hinge
 from microgradnet.nn import MLP
 from microgradnet.train import History, fit
@@ -43,25 +43,6 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
 # ---- computation graphs ----------------------------------------------------------------------
-def lecture_neuron() -> Value:
-    """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers (o = 1/√2), after o.backward()."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
-
-
 def neuron_svg(out: Path) -> Path:
     """The neuron's graph with every node's data and grad."""
     return write(draw_dot(lecture_neuron()), out / "neuron.svg", engine=ENGINE)

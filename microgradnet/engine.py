@@ -166,7 +166,7 @@ class Value:
         other = _value(other)
         b = other.data
         if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0 {_where(other)}")
+            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0{_where(other)}")
         # -(a/b)/b rather than -a/(b·b): b·b underflows to 0 for |b| < 1e-162
         return _binary(_Div, self.data / b, self, 1.0 / b, other, -(self.data / b) / b)
 
@@ -190,7 +190,7 @@ class Value:
         if x <= 0.0:
             raise ValueError(
                 f"**: a Value exponent needs a positive base (d/dp x**p = x**p·log x), "
-                f"got base {x!r} {_where(self)}; use a number exponent instead"
+                f"got base {x!r}{_where(self)}; use a number exponent instead"
             )
         out = _power(x, p, self)
         return _binary(_PowV, out, self, p * _slope_power(x, p - 1), other, out * math.log(x))
@@ -275,7 +275,7 @@ class Value:
             out = math.exp(x)
         except OverflowError:
             raise OverflowError(
-                f"exp({x!r}) overflows a float (largest input is about 709.78) {_where(self)}"
+                f"exp({x!r}) overflows a float (largest input is about 709.78){_where(self)}"
             ) from None
         return _unary(_Exp, out, self, out)
 
@@ -285,14 +285,14 @@ class Value:
         if not x > 0.0:
             if x != x:  # NaN propagates, as IEEE says
                 return _unary(_Log, x, self, x)
-            raise ValueError(f"log of a non-positive number: log({x!r}) {_where(self)}")
+            raise ValueError(f"log of a non-positive number: log({x!r}){_where(self)}")
         return _unary(_Log, math.log(x), self, 1.0 / x)
 
     def sqrt(self) -> Value:
         """√x; derivative 1/(2√x) (infinite at 0). Raises ValueError for x < 0."""
         x = self.data
         if x < 0.0:
-            raise ValueError(f"sqrt of a negative number: sqrt({x!r}) {_where(self)}")
+            raise ValueError(f"sqrt of a negative number: sqrt({x!r}){_where(self)}")
         r = math.sqrt(x)
         return _unary(_Sqrt, r, self, 0.5 / r if r > 0.0 else math.inf)
 
@@ -394,21 +394,21 @@ def _leaky_class(slope: float) -> type:
 
 
 def _where(v: Value) -> str:
-    return f"(at Value labelled {v.label!r})" if v.label else ""
+    return f" (at Value labelled {v.label!r})" if v.label else ""
 
 
 def _power(x: float, p: float, at: Value) -> float:
     """x**p for real numbers only: a clear error instead of a complex number or a crash."""
     if x == 0.0 and p < 0:
-        raise ZeroDivisionError(f"**: 0 raised to the negative power {p!r} {_where(at)}")
+        raise ZeroDivisionError(f"**: 0 raised to the negative power {p!r}{_where(at)}")
     if x < 0.0 and p != int(p):
         raise ValueError(
-            f"**: fractional power {p!r} of a negative base {x!r} is not a real number {_where(at)}"
+            f"**: fractional power {p!r} of a negative base {x!r} is not a real number{_where(at)}"
         )
     try:
         return x**p
     except OverflowError:
-        raise OverflowError(f"**: {x!r} ** {p!r} overflows a float {_where(at)}") from None
+        raise OverflowError(f"**: {x!r} ** {p!r} overflows a float{_where(at)}") from None
 
 
 def _slope_power(x: float, q: float) -> float:

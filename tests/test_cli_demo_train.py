@@ -26,6 +26,9 @@ def test_demo_trains_to_100_percent_and_writes_pictures_and_weights(tmp_path, ca
     assert main(["demo", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "accuracy 100%" in text
+    # it opens with the lecture's neuron: x1.grad = w1·(1 − o²) = -1.5, w1.grad = x1·0.5 = 1.0
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line[:2] in ("x1", "w1")}
+    assert rows["x1"] == ["2.0000", "-1.5000"] and rows["w1"] == ["-3.0000", "1.0000"]
     for name in ("decision_boundary.png", "loss_curve.png", "model.json"):
         assert str(out / name) in text  # tells the user where
     assert is_png(out / "decision_boundary.png") and is_png(out / "loss_curve.png")

@@ -14,10 +14,11 @@ import random
 from . import CLIError
 from .train import check_output_dir, positive_int
 
-HELP = "train micrograd's moons demo and save pictures and weights (--neuron: the lecture's neuron)"
+HELP = "the lecture's neuron, then micrograd's moons demo with pictures and weights"
 EXAMPLES = """\
 what it does:
-  MLP 2-16-16-1 (ReLU), 100 'moons' points with noise 0.1, SVM max-margin loss + 1e-4·Σp²,
+  1. o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers: every node's data and grad
+  2. MLP 2-16-16-1 (ReLU), 100 'moons' points with noise 0.1, SVM max-margin loss + 1e-4·Σp²,
   SGD with learning rate 1.0 - 0.9·k/steps, 100 steps: about 2 seconds to 100% accuracy.
 
 examples:
@@ -38,29 +39,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps", metavar="N", type=positive_int, default=100, help="training steps (default: 100)"
     )
     parser.add_argument(
-        "--neuron", action="store_true", help="instead: the lecture's tanh neuron, forward and backward"
+        "--neuron", action="store_true", help="only the lecture's tanh neuron, forward and backward"
     )
 
 
 def neuron_demo() -> list[tuple[str, float, float]]:
     """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers; returns (label, data, grad) rows."""
     from ..autodiff import topological_order
-    from ..engine import Value
+    from ..examples import lecture_neuron
 
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
+    o = lecture_neuron()
     return [(v.label, v.data, v.grad) for v in topological_order(o)]
 
 
@@ -75,11 +63,18 @@ def _run_neuron() -> int:
 def run(args: argparse.Namespace) -> int:
     if args.neuron:
         return _run_neuron()
+    out = check_output_dir(args.out)  # before any work: a bad --out is a one-line error at once
+    print("1. One neuron, forward and backward\n")
+    _run_neuron()
+    print("\n2. A network learns: ", end="")
+    return _run_moons(args, out)
+
+
+def _run_moons(args: argparse.Namespace, out: str) -> int:
     from ..data import make_moons
     from ..nn import MLP
     from ..train import fit
 
-    out = check_output_dir(args.out)
     model = MLP(2, [16, 16, 1], rng=random.Random(1337))  # the weights of random.seed(1337)
     X, y = make_moons(n_samples=100, noise=0.1, seed=1337)
     last_lr = 1.0 - 0.9 * (args.steps - 1) / args.steps
