@@ -3,7 +3,7 @@
     python docs/make_pictures.py            # writes into docs/
     python docs/make_pictures.py OUT_DIR    # or anywhere else
 
-Pictures (see docs/README_pictures.md for where each one goes):
+Pictures (each used by README.md):
 
 - ``neuron.svg``: the lecture's neuron o = tanh(x1·w1 + x2·w2 + b) after ``o.backward()``
 - ``neuron_worksheet.svg``: the same graph with the gradients left blank (``hide='grad'``)
