@@ -52,6 +52,7 @@ def _record(op: str, out: float, children: Sequence[Any], locals_: Sequence[floa
 
 
 def anomaly_enabled() -> bool:
+    """True inside a detect_anomaly() block (in this thread or task)."""
     return _open_blocks != 0 and _anomaly.get()
 
 

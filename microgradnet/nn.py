@@ -185,6 +185,7 @@ class Neuron(Module):
         return o
 
     def parameters(self) -> list[Value]:
+        """The weights w_1..w_n, then the bias b."""
         return self.w + [self.b]
 
     def _config(self) -> dict[str, Any]:
@@ -222,6 +223,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
+        """Every neuron's weights and bias, neuron by neuron."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def _config(self) -> dict[str, Any]:
@@ -289,6 +291,7 @@ class MLP(Module):
         return [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
 
     def parameters(self) -> list[Value]:
+        """Every weight and bias, layer by layer."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def _config(self) -> dict[str, Any]:

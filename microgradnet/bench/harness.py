@@ -121,6 +121,7 @@ def machine() -> dict[str, str]:
 
 
 def micrograd_available() -> bool:
+    """True when micrograd (the comparison engine) can be imported."""
     try:
         import micrograd.engine  # noqa: F401
     except ImportError:

@@ -41,9 +41,11 @@ class RefValue:
         return self * other
 
     def relu(self) -> RefValue:
+        """max(0, x) with its local gradient."""
         return RefValue(max(0, self.data), (self,), (float(self.data > 0),))
 
     def backward(self) -> None:
+        """Topological sort, then the stored local gradients times the output gradient."""
         topo: list[RefValue] = []
         visited: set[RefValue] = set()
 
@@ -62,6 +64,7 @@ class RefValue:
 
 
 class Neuron:
+    """A neuron of the reference engine (micrograd-shaped)."""
     def __init__(self, nin: int, nonlin: bool = True) -> None:
         self.w = [RefValue(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = RefValue(0)
@@ -72,6 +75,7 @@ class Neuron:
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[RefValue]:
+        """The weights, then the bias."""
         return self.w + [self.b]
 
 
@@ -91,8 +95,10 @@ class MLP:
         return x
 
     def parameters(self) -> list[RefValue]:
+        """All weights and biases."""
         return [p for layer in self.layers for n in layer for p in n.parameters()]
 
     def zero_grad(self) -> None:
+        """Set every gradient to 0."""
         for p in self.parameters():
             p.grad = 0

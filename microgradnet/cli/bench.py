@@ -31,6 +31,7 @@ _WORKLOADS = ("W1", "W1c", "W1f", "W2", "W3", "W4")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare this command's options."""
     parser.add_argument("--quick", action="store_true", help="3 repetitions and no 1M-node chain")
     parser.add_argument("--repeat", type=int, metavar="N", help="fresh processes per engine and workload")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
@@ -66,6 +67,7 @@ def _progress_printer() -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the benchmarks and print the table (exit code 0)."""
     from ..bench.harness import format_table, micrograd_available, run_benchmarks, write_json
 
     if args.repeat is not None and args.repeat < 1:

@@ -32,6 +32,7 @@ DEFAULT_OUT = "microgradnet-out"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare this command's options."""
     parser.add_argument(
         "--out", metavar="DIR", default=DEFAULT_OUT, help=f"folder for the outputs (default: ./{DEFAULT_OUT})"
     )
@@ -61,6 +62,7 @@ def _run_neuron() -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the demo: the neuron, then the moons (or only the neuron with --neuron)."""
     if args.neuron:
         return _run_neuron()
     out = check_output_dir(args.out)  # before any work: a bad --out is a one-line error at once

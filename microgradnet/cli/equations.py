@@ -35,6 +35,7 @@ def _act_choices() -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare this command's options."""
     from ..equations import LOSSES
 
     parser.add_argument("--sizes", default="2,3,3,2", metavar="D0,D1,...,DN",
@@ -120,6 +121,7 @@ def parse_target(loss: str, text: str | None, d_out: int) -> int | float | list[
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the weight-by-weight table (and the explanation when asked)."""
     from .. import equations
     from ..nn import MLP
 

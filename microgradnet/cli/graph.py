@@ -37,6 +37,7 @@ _PICTURES = {".svg", ".png", ".dot", ".gv", ".pdf", ".jpg", ".jpeg", ".gif", ".w
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare this command's options."""
     parser.add_argument("expr", metavar="EXPR", help='the formula, e.g. "tanh(x*w + b)" (quote it)')
     parser.add_argument(
         "--set", dest="values", metavar="NAME=NUMBER", action="append", default=[],
@@ -77,6 +78,7 @@ def _fmt(x: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Parse the formula, run backward, print the gradients and write the picture."""
     from ..expr import ExprError, parse
 
     values = parse_assignments(args.values)

@@ -114,6 +114,7 @@ def check_output_file(flag: str, path: str, suffixes: tuple[str, ...] = ()) -> s
 
 # ---- the command --------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare this command's options."""
     from ..nn import ACTIVATIONS
 
     data = parser.add_argument_group("data")
@@ -184,6 +185,7 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Train, report, and write the requested files."""
     from ..nn import MLP
     from ..train import accuracy, fit
 

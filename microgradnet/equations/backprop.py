@@ -107,12 +107,15 @@ class ForwardPass:
         return activation(self.act if l < self.N else "linear")
 
     def z(self, l: int, i: int) -> float:
+        """z^ℓ_i, the pre-activation of neuron i of layer ℓ."""
         return self.Z[l][i - 1]
 
     def o(self, l: int, j: int) -> float:
+        """o^ℓ_j (o^ℓ_0 = 1, the constant input of the biases; o^0 = x)."""
         return 1.0 if j == 0 else self.O[l][j - 1]
 
     def w(self, l: int, i: int, j: int) -> float:
+        """w^ℓ_{i,j} (j = 0: the bias b^ℓ_i)."""
         return self.W[l][i - 1][j]
 
     def phi_prime(self, l: int, i: int) -> float:
@@ -155,9 +158,11 @@ class Backprop:
     dW: list[list[list[float]]] = field(default_factory=list)
 
     def de_do(self, l: int, i: int) -> float:
+        """∂e/∂o^ℓ_i by Equations 9 and 12."""
         return self.dO[l][i - 1]
 
     def de_dw(self, l: int, i: int, j: int) -> float:
+        """∂e/∂w^ℓ_{i,j} by Equation 8 (j = 0: the bias)."""
         return self.dW[l][i - 1][j]
 
     def equation12_terms(self, l: int, i: int) -> list[tuple[int, float, float, float]]:

@@ -32,6 +32,7 @@ LOSSES: dict[str, tuple[str, str]] = {
 
 
 def check_loss(loss: str) -> str:
+    """The loss name, checked: one of mse, nll, bce, hinge."""
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     return loss

@@ -253,6 +253,7 @@ class Digraph(graphviz.Digraph):
         engine: str | None = None,
         encoding: str | None = None,
     ) -> bytes | str:
+        """The rendered bytes through the available engine (as graphviz.Digraph.pipe)."""
         if (renderer or formatter or neato_no_op) and _is_available("system"):
             return super().pipe(
                 format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
@@ -278,6 +279,7 @@ class Digraph(graphviz.Digraph):
         raise_if_result_exists: bool = False,
         overwrite_source: bool = False,
     ) -> str:
+        """Write the graph to a file through the available engine (as graphviz.Digraph.render)."""
         if choose_engine(_render_format(self, outfile, format)) == "system":
             return super().render(
                 filename,
