@@ -381,7 +381,8 @@ def test_a_60000_node_training_graph_warns_and_collapses_quickly_instead_of_hang
     with pytest.warns(UserWarning, match=r"more than max_nodes=500.*collapsed view"):
         g = draw_dot(loss)
     picture = svg(g)
-    assert time.perf_counter() - start < 5.0
+    # a hang (Graphviz on 60,000 nodes) takes many minutes; ~2 s is typical, the bound is slack
+    assert time.perf_counter() - start < 30.0
     assert len(node_blocks(g.source)) < 60  # one box per neuron, a few for the rest
     for ell, layer in enumerate(model.layers, start=1):
         for i in range(1, len(layer.neurons) + 1):
@@ -400,7 +401,7 @@ def test_long_edges_that_would_stall_graphviz_also_give_a_collapsed_view():
     with pytest.warns(UserWarning, match="long edges"):
         g = draw_dot(y)
     picture = svg(g)
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 30.0  # uncollapsed, system dot ran > 10 minutes
     assert "tanh" in picture and "130 Values" in picture  # one box per operation, with counts
 
 
