@@ -171,17 +171,31 @@ def draw_mlp(
             "color": _POSITIVE if value >= 0 else _NEGATIVE,
             "tooltip": L.plain(text + (f", grad {getattr(w, 'grad', 0.0)!r}" if grads else "")),
         }
+        g.edge(node_id(ell - 1, j), node_id(ell, i), **attrs)
         if labelled:
             label = L.number(value, precision)
             if grads:
                 label += f"\n∇ {L.number(getattr(w, 'grad', 0.0), precision)}"
-            # near the arrow head, where the edges into one neuron fan out and do not overlap
-            attrs.update(
-                headlabel=L.plain(label),
-                labeldistance="4.5",
-                labelangle="0",
-                labelfontsize="9",
-                labelfontcolor=attrs["color"],
+            # The value sits on its edge, a fraction t of the way along that depends on the
+            # target neuron: edges that cross (they cross half-way) never share a spot, and
+            # edges into one neuron still fan out there. A white box keeps it readable.
+            n_targets = sizes[ell]
+            t = 0.37 + 0.26 * (i - 1) / max(n_targets - 1, 1)
+            row_from, row_to = j + offset(sizes[ell - 1]), i + offset(n_targets)
+            g.node(
+                f"w{ell}_{i}_{j}",
+                L.plain(label),
+                shape="box",
+                style="filled,rounded",
+                color="none",
+                fillcolor="#ffffffdd",
+                fixedsize="false",
+                width="0",
+                height="0",
+                margin="0.02",
+                fontsize="9",
+                fontcolor=attrs["color"],
+                tooltip=attrs["tooltip"],
+                pos=place(ell - 1 + t, row_from + t * (row_to - row_from)),
             )
-        g.edge(node_id(ell - 1, j), node_id(ell, i), **attrs)
     return g
