@@ -212,7 +212,9 @@
   });
 
   // Small graphs open large and whole; big ones open readable and scrollable.
-  setZoom(Math.max(0.7, Math.min(1.6, fitZoom())));
+  // Open fitted to the pane; a big graph never below 70% (stays readable, scrolls), while a
+  // small one (the lecture's neuron) may shrink further so a narrow notebook frame shows it whole.
+  setZoom(Math.max(D.nodes.length <= 40 ? 0.35 : 0.7, Math.min(1.6, fitZoom())));
   show();
   follow(D.root, true);
   window.microgradnetStepper = { next, prev, reset, get step() { return k; }, total: D.steps.length };
