@@ -219,6 +219,10 @@ class Layer(Module):
         self.neurons = [Neuron(nin, _layer=_layer, _index=i, **kwargs) for i in range(1, nout + 1)]
 
     def __call__(self, x: Sequence[Operand]) -> Output:
+        if isinstance(x, (list, tuple)) and not all(isinstance(v, Value) for v in x):
+            # one leaf per plain-number input, shared by every neuron: x_j is one node in the
+            # graph (as o^0_j in the article), and its grad sums what all neurons send back
+            x = [v if isinstance(v, Value) else Value(v, label=f"x_{j}") for j, v in enumerate(x, 1)]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 

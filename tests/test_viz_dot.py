@@ -375,7 +375,7 @@ def training_graph(points: int) -> tuple[Value, MLP]:
 
 
 def test_a_60000_node_training_graph_warns_and_collapses_quickly_instead_of_hanging():
-    loss, model = training_graph(600)
+    loss, model = training_graph(850)
     assert len(trace(loss)[0]) > 60_000
     start = time.perf_counter()
     with pytest.warns(UserWarning, match=r"more than max_nodes=500.*collapsed view"):
