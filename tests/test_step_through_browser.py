@@ -196,7 +196,7 @@ def test_play_runs_to_the_last_step(browser, tmp_path):
 def test_a_training_sized_graph_of_hundreds_of_nodes_steps_to_backwards_grads(browser, tmp_path):
     random.seed(3)
     model = MLP(3, [8, 8, 1])
-    samples = [([1.0, -0.5, 0.25], 1.0), ([-1.0, 0.5, 2.0], -1.0)]
+    samples = [([1.0, -0.5, 0.25], 1.0), ([-1.0, 0.5, 2.0], -1.0), ([0.3, 0.2, -0.7], 1.0)]
     loss = sum(((model(x) - y) ** 2 for x, y in samples), Value(0.0))
     nodes = topological_order(loss)
     assert len(nodes) > 200
