@@ -113,10 +113,9 @@ def run(program, xs, B):
 
 
 # ---- backends ---------------------------------------------------------------------------------
-class ValueOps:
-    """The engine under test."""
+class PythonOperators:
+    """The arithmetic operators, the same Python syntax for both backends."""
 
-    val = staticmethod(lambda v: v.data)
     add = staticmethod(lambda a, b: a + b)
     sub = staticmethod(lambda a, b: a - b)
     mul = staticmethod(lambda a, b: a * b)
@@ -129,6 +128,12 @@ class ValueOps:
     rdiv = staticmethod(lambda c, x: c / x)
     rpow = staticmethod(lambda c, x: c**x)
     neg = staticmethod(lambda x: -x)
+
+
+class ValueOps(PythonOperators):
+    """The engine under test."""
+
+    val = staticmethod(lambda v: v.data)
     abs = staticmethod(lambda x: abs(x))
     relu = staticmethod(lambda x: x.relu())
     leaky_relu = staticmethod(lambda x, s: x.leaky_relu(s))
@@ -200,20 +205,8 @@ def torch_ops(torch):
     """PyTorch float64: every operation is torch's own implementation."""
     F = torch.nn.functional
 
-    class TorchOps:
+    class TorchOps(PythonOperators):
         val = staticmethod(lambda t: t.item())
-        add = staticmethod(lambda a, b: a + b)
-        sub = staticmethod(lambda a, b: a - b)
-        mul = staticmethod(lambda a, b: a * b)
-        div = staticmethod(lambda a, b: a / b)
-        pow = staticmethod(lambda x, p: x**p)
-        powv = staticmethod(lambda x, y: x**y)
-        radd = staticmethod(lambda c, x: c + x)
-        rsub = staticmethod(lambda c, x: c - x)
-        rmul = staticmethod(lambda c, x: c * x)
-        rdiv = staticmethod(lambda c, x: c / x)
-        rpow = staticmethod(lambda c, x: c**x)
-        neg = staticmethod(lambda x: -x)
         abs = staticmethod(torch.abs)
         relu = staticmethod(torch.relu)
         leaky_relu = staticmethod(lambda x, s: F.leaky_relu(x, s))
