@@ -20,3 +20,17 @@ def central_difference(
 
 def close(a: float, b: float, rel: float = 1e-5, abs_: float = 1e-6) -> bool:
     return abs(a - b) <= abs_ + rel * max(abs(a), abs(b))
+
+
+def central_difference_in_place(f: Callable[[], float], values: Sequence, eps: float = 1e-6) -> list[float]:
+    """∂f/∂v ≈ (f(v + ε) − f(v − ε)) / 2ε for each Value v, nudging v.data in place (and back)."""
+    grads = []
+    for v in values:
+        keep = v.data
+        v.data = keep + eps
+        up = f()
+        v.data = keep - eps
+        down = f()
+        v.data = keep
+        grads.append((up - down) / (2 * eps))
+    return grads

@@ -157,22 +157,11 @@ def _gelu(x: float) -> float:
     return 0.5 * x * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
 
 
-class FloatOps:
+class FloatOps(PythonOperators):
     """Plain floats and the math module: the finite-difference oracle's arithmetic."""
 
     val = staticmethod(lambda v: v)
-    add = staticmethod(lambda a, b: a + b)
-    sub = staticmethod(lambda a, b: a - b)
-    mul = staticmethod(lambda a, b: a * b)
-    div = staticmethod(lambda a, b: a / b)
     pow = staticmethod(lambda x, p: float(x**p))
-    powv = staticmethod(lambda x, y: x**y)
-    radd = staticmethod(lambda c, x: c + x)
-    rsub = staticmethod(lambda c, x: c - x)
-    rmul = staticmethod(lambda c, x: c * x)
-    rdiv = staticmethod(lambda c, x: c / x)
-    rpow = staticmethod(lambda c, x: c**x)
-    neg = staticmethod(lambda x: -x)
     abs = staticmethod(abs)
     relu = staticmethod(lambda x: max(x, 0.0))
     leaky_relu = staticmethod(lambda x, s: x if x > 0 else s * x)
