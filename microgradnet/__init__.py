@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import gradcheck
+from . import ops
+from .checks import gradcheck, gradgradcheck
+from .define import define_op
+from .derivatives import grad, hessian, hvp
 from .engine import Value
 from .grad_mode import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 
@@ -21,6 +24,12 @@ __all__ = [
     "detect_anomaly",
     "AnomalyError",
     "gradcheck",
+    "gradgradcheck",
+    "grad",
+    "hessian",
+    "hvp",
+    "define_op",
+    "ops",
     "draw_dot",
     "trace",
     "__version__",

@@ -9,26 +9,28 @@ Both loops are iterative, so graphs of any depth work at the default recursion l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import grad_mode as _gm
-from .engine import _NARY
 
 if TYPE_CHECKING:
     from .engine import Value
 
+_NARY = object()  # marks a node whose children and derivatives are tuples (see engine.py)
 _EXIT = object()  # stack marker: every child of the node below it has been ordered
 
 
-def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
+def topological_order(root: Value, *, leaves: bool = True, roots: Sequence[Value] = ()) -> list[Value]:
     """Every node ``root`` depends on, children before parents (root last).
 
     Deterministic: operands are visited in operand order. With ``leaves=False`` nodes
-    without children are left out (backward() has nothing to do for them).
+    without children are left out (backward() has nothing to do for them). ``roots``: more
+    roots, ordered together with ``root`` (each node once).
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[object] = [root]
+    stack: list[object] = [*reversed(roots), root] if roots else [root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
         v = pop()

@@ -116,3 +116,55 @@ def gradcheck(
             f"differences {w.numeric!r} (|error| {w.abs_error:.3g} > atol {atol} + rtol {rtol}·|numeric|)"
         )
     return report
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Input],
+    eps: float = 1e-5,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    raise_exception: bool = False,
+) -> GradcheckReport:
+    """Check second derivatives: ``hessian`` (grad of grad) against central finite differences
+    of first derivatives, ∂²f/∂x_j∂x_k ≈ (∂f/∂x_j(x + ε·e_k) − ∂f/∂x_j(x − ε·e_k)) / 2ε.
+
+    Returns a ``GradcheckReport`` with one entry per (j, k) pair, index ``j·n + k``.
+    """
+    from .derivatives import grad, hessian
+
+    if not callable(f):
+        raise TypeError(f"gradgradcheck: f must be callable, got {type(f).__name__}")
+    if not is_grad_enabled():
+        raise RuntimeError("gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside")
+    points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
+    n = len(points)
+    leaves = [Value(x) for x in points]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradgradcheck: f must return a Value, got {type(out).__name__}")
+    h = hessian(out, leaves)
+
+    def first(at: list[float]) -> list[float]:
+        xs = [Value(x) for x in at]
+        return [g.data for g in grad(f(*xs), xs, allow_unused=True)]
+
+    entries = []
+    for k in range(n):
+        up, down = list(points), list(points)
+        up[k] += eps
+        down[k] -= eps
+        g_up, g_down = first(up), first(down)
+        for j in range(n):
+            numeric = (g_up[j] - g_down[j]) / (2 * eps)
+            err = abs(h[j][k] - numeric)
+            ok = err <= atol + rtol * abs(numeric)
+            entries.append(GradcheckEntry(j * n + k, f"d2/dx{j}dx{k}", h[j][k], numeric, err, ok))
+    report = GradcheckReport(out.data, entries)
+    if raise_exception and not report.ok:
+        w = report.worst
+        assert w is not None
+        raise GradcheckError(
+            f"gradgradcheck: {w.label}: grad of grad {w.autograd!r} vs finite differences {w.numeric!r}"
+        )
+    return report

@@ -3,8 +3,11 @@
 A ``Value`` holds one number (``data``), its gradient (``grad``), and - when it was computed
 by an operation - its children together with the *local derivative* of the result towards
 each child. ``backward()`` (see ``autodiff.py``) only ever does ``child.grad += local * grad``,
-so it knows nothing about specific operations: every derivative rule lives below, next to
-its forward formula, in exactly one place.
+so it knows nothing about specific operations. Each method below computes its forward value
+and its local derivative side by side: that is the lesson, and the fast path. Every
+operation is also a row of the table in ``ops.py`` (its derivative written for floats and
+Values, its picture name, replay template, ...); ``tests/test_ops_table.py`` proves that
+each method here agrees with its row.
 
 Why not micrograd's per-node ``_backward`` closures?  A closure refers to the node that owns
 it, so every node is a reference cycle and the garbage collector ends up dominating training
@@ -14,23 +17,35 @@ time. Here a node is one small object with fixed slots and no cycles:
     _b, _db   second child and its derivative     (None for a unary op)
     n-ary ops store tuples in _a/_da and the marker _NARY in _b.
 
-The operation's name is a class attribute of a tiny per-operation subclass, so it costs no
-memory per node. ``_prev``, ``_op`` and ``_backward()`` give micrograd's view of all this.
+The operation's row in the table is a class attribute of a tiny per-operation subclass
+(``_key``, and ``_op`` for micrograd's name), so it costs no memory per node. ``_prev``, ``_op`` and ``_backward()`` give micrograd's view of all this.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from collections.abc import Iterable, Sequence
+from typing import Union
 
 from . import grad_mode as _gm
+from .autodiff import _NARY
+from .autodiff import backward as _backward_pass
+from .ops import (
+    OPS,
+    gelu_float,
+    gelu_slope_float,
+    power_float,
+    power_slope_float,
+    power_value_float,
+    sigmoid_float,
+    slope_power_float,
+    softplus_float,
+)
 
 Number = int | float
 Operand = Union["Value", int, float]  # noqa: UP007 (forward reference)
 
-_NARY = object()  # marks a node whose children and derivatives are tuples
 _new = object.__new__
 
 
@@ -42,7 +57,7 @@ def _describe(x: object) -> str:
 def _as_float(x: object) -> float:
     """Validate a number for ``Value(...)``: real numbers only, with a clear error."""
     if isinstance(x, float):
-        return x
+        return float(x)  # a float subclass (numpy.float64) becomes a plain float
     if isinstance(x, numbers.Real):  # int, bool, fractions, numpy scalars
         try:
             return float(x)
@@ -75,6 +90,7 @@ class Value:
     data: float
     grad: float
     _op: str = ""  # leaves; each operation's subclass overrides it
+    _key: str = ""  # the operation's row in ops.OPS ('' for leaves and hand-built nodes)
     label: str = ""  # set per node (stored in __dict__ only when given)
 
     def __init__(
@@ -140,9 +156,7 @@ class Value:
 
         Iterative (no recursion limit); calling it twice accumulates twice, as in micrograd.
         """
-        from .autodiff import backward
-
-        backward(self, grad)
+        _backward_pass(self, grad)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -151,19 +165,19 @@ class Value:
 
     # ---- arithmetic: forward value and local derivatives side by side -----------------
     def __add__(self, other: Operand) -> Value:
-        other = _value(other)
+        other = _operand(other, "+", self)
         return _binary(_Add, self.data + other.data, self, 1.0, other, 1.0)
 
     def __mul__(self, other: Operand) -> Value:
-        other = _value(other)
+        other = _operand(other, "*", self)
         return _binary(_Mul, self.data * other.data, self, other.data, other, self.data)
 
     def __sub__(self, other: Operand) -> Value:
-        other = _value(other)
+        other = _operand(other, "-", self)
         return _binary(_Sub, self.data - other.data, self, 1.0, other, -1.0)
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _value(other)
+        other = _operand(other, "/", self)
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data!r} / 0{_where(other)}")
@@ -173,27 +187,18 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return self._pow_value(other)
-        if not isinstance(other, (int, float)) or isinstance(other, bool):
-            return NotImplemented
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            _unsupported("**", self, other)
         x, p = self.data, other
-        out = _power(x, p, self)
-        if p == 0:
-            local = 0.0
-        elif x == 0.0 and p < 1:  # d/dx x**p is infinite at 0 for 0 < p < 1 (IEEE), not an error
-            local = math.inf
-        else:
-            local = float(p * _slope_power(x, p - 1))  # d/dx x**p = p·x**(p-1)
-        return _unary(_pow_class(p), out, self, local)
+        # d/dx x**p = p·x**(p-1); infinite at 0 for 0 < p < 1 (IEEE), not an error
+        return _unary(_pow_class(p), power_float(x, p, self), self, power_slope_float(x, p))
 
     def _pow_value(self, other: Value) -> Value:
         x, p = self.data, other.data
-        if x <= 0.0:
-            raise ValueError(
-                f"**: a Value exponent needs a positive base (d/dp x**p = x**p·log x), "
-                f"got base {x!r}{_where(self)}; use a number exponent instead"
-            )
-        out = _power(x, p, self)
-        return _binary(_PowV, out, self, p * _slope_power(x, p - 1), other, out * math.log(x))
+        out = power_value_float(x, p, self)  # base > 0, or 0 with p > 0
+        if x == 0.0:  # 0**p: d/dx is 0 (p > 1), 1 (p = 1) or inf; d/dp is 0 (autograd, PyTorch)
+            return _binary(_PowV, out, self, 0.0 if p > 1 else (1.0 if p == 1 else math.inf), other, 0.0)
+        return _binary(_PowV, out, self, p * slope_power_float(x, p - 1), other, out * math.log(x))
 
     def __neg__(self) -> Value:
         return _unary(_Neg, -self.data, self, -1.0)
@@ -203,24 +208,24 @@ class Value:
         return _unary(_Abs, abs(x), self, 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))
 
     def __radd__(self, other: Operand) -> Value:
-        return _value(other) + self
+        return _operand(other, "+", self, True) + self
 
     def __rsub__(self, other: Operand) -> Value:
-        return _value(other) - self
+        return _operand(other, "-", self, True) - self
 
     def __rmul__(self, other: Operand) -> Value:
-        return _value(other) * self
+        return _operand(other, "*", self, True) * self
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _value(other) / self
+        return _operand(other, "/", self, True) / self
 
     def __rpow__(self, other: Operand) -> Value:
-        return _value(other)._pow_value(self)
+        return _operand(other, "**", self, True)._pow_value(self)
 
     def max(self, other: Operand) -> Value:
         """max(self, other); derivative 1 towards the larger operand (self on a tie), 0 towards
         the other. NaN in either operand gives NaN."""
-        other = _value(other)
+        other = _operand(other, "max", self)
         a, b = self.data, other.data
         first = a >= b or a != a
         return _binary(_Max, a if first else b, self, 1.0 if first else 0.0, other, 0.0 if first else 1.0)
@@ -250,23 +255,18 @@ class Value:
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e^-x); derivative σ(x)(1 - σ(x)). Never overflows."""
-        s = _sigmoid(self.data)
+        s = sigmoid_float(self.data)
         return _unary(_Sigmoid, s, self, s * (1.0 - s))
 
     def softplus(self) -> Value:
         """log(1 + e^x), computed stably; derivative σ(x)."""
         x = self.data
-        return _unary(_Softplus, max(x, 0.0) + math.log1p(math.exp(-abs(x))), self, _sigmoid(x))
+        return _unary(_Softplus, softplus_float(x), self, sigmoid_float(x))
 
     def gelu(self) -> Value:
         """GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
         x = self.data
-        if abs(x) > 20.0:  # tanh is ±1 to double precision; avoid inf·0 in the derivative
-            return _unary(_GELU, x if x > 0 else 0.0, self, 1.0 if x > 0 else 0.0)
-        u = _GELU_C * (x + 0.044715 * x * x * x)
-        t = math.tanh(u)
-        local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * x * x)
-        return _unary(_GELU, 0.5 * x * (1.0 + t), self, local)
+        return _unary(_GELU, gelu_float(x), self, gelu_slope_float(x))
 
     def exp(self) -> Value:
         """e^x; derivative e^x. Raises OverflowError past x ≈ 709.78 (float's limit)."""
@@ -296,6 +296,16 @@ class Value:
         r = math.sqrt(x)
         return _unary(_Sqrt, r, self, 0.5 / r if r > 0.0 else math.inf)
 
+    def sin(self) -> Value:
+        """sin(x); derivative cos(x)."""
+        x = self.data
+        return _unary(_Sin, math.sin(x), self, math.cos(x))
+
+    def cos(self) -> Value:
+        """cos(x); derivative -sin(x)."""
+        x = self.data
+        return _unary(_Cos, math.cos(x), self, -math.sin(x))
+
 
 # ---- building nodes ---------------------------------------------------------------------
 def _value(x: Operand) -> Value:
@@ -309,6 +319,31 @@ def _value(x: Operand) -> Value:
         v._a = v._da = v._b = v._db = None
         return v
     return Value(x)  # validates and raises a clear TypeError
+
+
+def _unsupported(op: str, left: object, right: object) -> None:
+    raise TypeError(
+        f"unsupported operand type(s) for {op}: '{type(left).__name__}' and '{type(right).__name__}'"
+    )
+
+
+def _operand(x: Operand, op: str, this: Value, reflected: bool = False) -> Value:
+    """The other operand of a binary operation as a Value, or Python's own TypeError naming the
+    operation and both types (``Value(2) + "abc"``)."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or type(x) is int:
+        v = _new(Value)
+        v.data = float(x)
+        v.grad = 0.0
+        v._a = v._da = v._b = v._db = None
+        return v
+    if isinstance(x, numbers.Real):  # bool, numpy scalars, fractions (micrograd accepts them too)
+        return _value(float(x))
+    if reflected:
+        _unsupported(op, x, this)
+    _unsupported(op, this, x)
+    raise AssertionError  # unreachable
 
 
 def _leaf(out: float) -> Value:
@@ -357,77 +392,46 @@ def _nary(cls: type, out: float, children: tuple[Value, ...], locals_: tuple[flo
     return v
 
 
-def _op_class(name: str) -> type:
-    """A per-operation subclass: it only carries the operation's name for ``_op``."""
-    return type("Value", (Value,), {"__slots__": (), "_op": name, "__module__": __name__})
+def _op_class(key: str, op: str | None = None) -> type:
+    """A per-operation subclass: it carries the operation's row of ``ops.OPS`` (``_key``) and
+    micrograd's name for it (``_op``), so a node spends no memory on either."""
+    row = OPS[key]
+    return type("Value", (Value,), {"__slots__": (), "_op": op or row.node_op, "_key": key, "__module__": __name__})
 
 
 _Add, _Sub, _Mul, _Div = _op_class("+"), _op_class("-"), _op_class("*"), _op_class("/")
 _Neg, _Abs, _PowV = _op_class("neg"), _op_class("abs"), _op_class("**")
 _Max, _Detach = _op_class("max"), _op_class("detach")
-_ReLU, _Tanh = _op_class("ReLU"), _op_class("tanh")
+_ReLU, _Tanh = _op_class("relu"), _op_class("tanh")
 _Sigmoid, _Softplus, _GELU = _op_class("sigmoid"), _op_class("softplus"), _op_class("gelu")
 _Exp, _Log, _Sqrt = _op_class("exp"), _op_class("log"), _op_class("sqrt")
+_Sin, _Cos = _op_class("sin"), _op_class("cos")
 _Sum, _Dot = _op_class("sum"), _op_class("dot")
 _param_classes: dict[tuple[str, float], type] = {}
 
 
-def _param_class(name: str, arg: Number, op: str) -> type:
+def _param_class(key: str, arg: Number, op: str) -> type:
     """A subclass for an operation with a constant (the exponent of x**2, a leaky slope),
-    declared as ``_arg`` so compiled replay can read it: one per constant seen."""
-    key = (name, arg)
-    cls = _param_classes.get(key)
+    declared as ``_arg`` so compiled replay and ``grad`` can read it: one per constant seen."""
+    cls = _param_classes.get((key, arg))
     if cls is None:
         if len(_param_classes) > 256:
             _param_classes.clear()
-        cls = _param_classes[key] = _op_class(op)
+        cls = _param_classes[(key, arg)] = _op_class(key, op)
         cls._arg = arg
     return cls
 
 
 def _pow_class(p: Number) -> type:
-    return _param_class("pow", p, f"**{p}")  # micrograd names x**2 '**2'
+    return _param_class("**p", p, f"**{p}")  # micrograd names x**2 '**2'
 
 
 def _leaky_class(slope: float) -> type:
-    return _param_class("leaky", slope, "LeakyReLU")
+    return _param_class("leaky_relu", slope, "LeakyReLU")
 
 
 def _where(v: Value) -> str:
     return f" (at Value labelled {v.label!r})" if v.label else ""
-
-
-def _power(x: float, p: float, at: Value) -> float:
-    """x**p for real numbers only: a clear error instead of a complex number or a crash."""
-    if x == 0.0 and p < 0:
-        raise ZeroDivisionError(f"**: 0 raised to the negative power {p!r}{_where(at)}")
-    if x < 0.0 and p != int(p):
-        raise ValueError(
-            f"**: fractional power {p!r} of a negative base {x!r} is not a real number{_where(at)}"
-        )
-    try:
-        return x**p
-    except OverflowError:
-        raise OverflowError(f"**: {x!r} ** {p!r} overflows a float{_where(at)}") from None
-
-
-def _slope_power(x: float, q: float) -> float:
-    """x**q inside a derivative: a result too big for a float is ±inf (IEEE), not an error,
-    since the forward value itself was representable."""
-    try:
-        return x**q
-    except OverflowError:
-        return -math.inf if x < 0 and int(q) % 2 else math.inf
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-_GELU_C = math.sqrt(2.0 / math.pi)
 
 
 # ---- n-ary primitives (used by nn and functional) ---------------------------------------
@@ -472,9 +476,6 @@ def all_finite(values: Sequence[Value]) -> bool:
     return all(math.isfinite(v.data) for v in values)
 
 
-def primitive_ops() -> dict[str, Callable[..., Any]]:
-    """The engine's unary functions by name (used by the safe expression parser)."""
-    return {
-        name: getattr(Value, name)
-        for name in ("relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt")
-    }
+# TEMPORARY (removed once compiled replay reads ops.REPLAY_HELPERS): old private names.
+_slope_power = slope_power_float
+_sigmoid = sigmoid_float

@@ -23,10 +23,11 @@ import ast
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import ops as _ops
 from .engine import Value
 
 __all__ = ["ExprError", "Expression", "parse", "build", "FUNCTIONS", "NAME"]
@@ -45,23 +46,30 @@ class ExprError(ValueError):
     """The formula is not allowed or cannot be evaluated; the message is one line."""
 
 
-def _call(method: str) -> Callable[..., Value]:
-    return lambda v, *args: getattr(v, method)(*args)
+class _Functions(Mapping[str, tuple[Callable[..., Value], int]]):
+    """name -> (function of Values, number of extra *numeric literal* arguments allowed).
+
+    A live view of the table of operations (``ops.py``): every row with a formula name,
+    including operations added later with ``define_op``."""
+
+    def _rows(self) -> dict[str, Any]:
+        return _ops.formula_functions()
+
+    def __getitem__(self, name: str) -> tuple[Callable[..., Value], int]:
+        row = self._rows()[name]
+        method = row.method
+        if not method:  # an operator with a formula name: abs(x)
+            return (abs, row.params) if name == "abs" else (lambda v, *a: getattr(v, name)(*a), row.params)
+        return (lambda v, *args: getattr(v, method)(*args)), row.params
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
 
 
-# name -> (function of Values, number of extra *numeric literal* arguments allowed)
-FUNCTIONS: dict[str, tuple[Callable[..., Value], int]] = {
-    "relu": (_call("relu"), 0),
-    "tanh": (_call("tanh"), 0),
-    "sigmoid": (_call("sigmoid"), 0),
-    "exp": (_call("exp"), 0),
-    "log": (_call("log"), 0),
-    "sqrt": (_call("sqrt"), 0),
-    "abs": (abs, 0),
-    "softplus": (_call("softplus"), 0),
-    "gelu": (_call("gelu"), 0),
-    "leaky_relu": (_call("leaky_relu"), 1),  # leaky_relu(x) or leaky_relu(x, slope)
-}
+FUNCTIONS = _Functions()
 
 _BINOPS: dict[type, Callable[[Any, Any], Value]] = {
     ast.Add: lambda a, b: a + b,

@@ -12,17 +12,14 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
+from .ops import OPS
+
 if TYPE_CHECKING:
     from .nn import MLP
 
-# activation name -> torch.nn class name and constructor keywords matching the engine's formula
+# activation name -> torch.nn class name and constructor keywords (the table's torch_module)
 _TORCH_ACTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "relu": ("ReLU", {}),
-    "tanh": ("Tanh", {}),
-    "sigmoid": ("Sigmoid", {}),
-    "leaky_relu": ("LeakyReLU", {"negative_slope": 0.01}),
-    "softplus": ("Softplus", {}),
-    "gelu": ("GELU", {"approximate": "tanh"}),
+    op.method or op.name: op.torch_module for op in OPS.values() if op.activation and op.torch_module
 }
 
 

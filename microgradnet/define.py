@@ -1,0 +1,110 @@
+"""``define_op``: add your own operation in one place.
+
+    >>> import math
+    >>> from microgradnet import Value, define_op, ops
+    >>> sinh = define_op("sinh", math.sinh, lambda x, out: (ops.exp(x) + ops.exp(-x)) / 2)
+    >>> y = Value(0.5).sinh(); y.backward()
+    >>> round(y.data, 6), round(y._prev[0].grad, 6)
+    (0.521095, 1.127626)
+
+One call adds a row to the table of operations (``ops.OPS``) and a method to ``Value``; from
+then on the ``graph`` formula parser accepts ``sinh(...)``, ``draw_dot`` and the step-through
+page name it, compiled replay replays it, ``gradcheck`` checks it, and ``grad(...,
+create_graph=True)`` differentiates it again - provided the derivative is written with
+operations that work on Values too (``+ - * / **`` and the functions in ``microgradnet.ops``:
+``ops.exp``, ``ops.tanh``, ``ops.sin``, ...), not with ``math``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+from . import engine as _engine
+from . import ops as _ops
+from .engine import Value
+
+__all__ = ["define_op"]
+
+
+def _number(name: str, what: str, x: float, result: object) -> float:
+    if not isinstance(result, numbers.Real) or isinstance(result, bool):
+        raise TypeError(f"{name}: its {what} must return a number, got {type(result).__name__} at x = {x!r}")
+    return float(result)
+
+
+def define_op(
+    name: str,
+    forward: Callable[[float], float],
+    derivative: Callable[[Any, Any], Any],
+    *,
+    display: str | None = None,
+    torch: str | None = None,
+) -> Callable[[Any], Any]:
+    """Declare a unary operation ``name``: ``forward(x)`` → float, ``derivative(x, out)`` →
+    d out / d x (``out`` is ``forward(x)``, handy for e.g. exp or tanh).
+
+    Afterwards ``Value.<name>()`` exists, and so does ``name(...)`` in ``graph`` formulas.
+    ``display`` is its name in pictures (default: ``name``); ``torch`` the PyTorch function
+    computing the same (e.g. ``'torch.sinh'``), used by tests that compare with PyTorch.
+    Returns a function of a float or a Value (like ``ops.tanh``). Raises ``ValueError`` if the
+    name is not a plain identifier or is already taken.
+    """
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise ValueError(f"define_op: the name must be a plain identifier such as 'sinh', got {name!r}")
+    if name in _ops.OPS or hasattr(Value, name):
+        raise ValueError(f"define_op: {name!r} is already an operation or a Value attribute; choose another name")
+    if not callable(forward) or not callable(derivative):
+        raise TypeError("define_op: forward and derivative must be functions (forward(x), derivative(x, out))")
+
+    def forward_float(x: float) -> float:
+        try:
+            return _number(name, "forward", x, forward(x))
+        except (ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise type(exc)(f"{name}({x!r}): {exc}") from None
+
+    def slope_float(x: float, out: float) -> float:
+        try:
+            return _number(name, "derivative", x, derivative(x, out))
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        except OverflowError:
+            return math.inf
+
+    _ops.register(
+        _ops.Op(
+            name,
+            1,
+            forward_float,
+            (derivative,),
+            display=display or name,
+            text="{out} = " + name + "({a})",
+            text_locals=(name + "'({a})",),
+            replay=f"_op_{name}({{a}})",
+            replay_locals=(f"_d_{name}({{a}}, {{out}})",),
+            formula=name,
+            torch=torch,
+            method=name,
+            helpers={f"_op_{name}": forward_float, f"_d_{name}": slope_float},
+        )
+    )
+    cls = _engine._op_class(name)
+
+    def method(self: Value) -> Value:
+        x = self.data
+        out = forward_float(x)
+        return _engine._unary(cls, out, self, slope_float(x, out))
+
+    method.__name__ = name
+    method.__doc__ = f"{name}(x), declared with define_op."
+    setattr(Value, name, method)
+
+    def apply(x: Any) -> Any:
+        return forward_float(x) if isinstance(x, numbers.Real) else getattr(x, name)()
+
+    apply.__name__ = name
+    apply.__doc__ = f"{name}(x) of a float (a float) or of a Value (a Value in the graph)."
+    return apply
