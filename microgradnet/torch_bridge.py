@@ -35,9 +35,7 @@ def _torch() -> Any:
 
 def to_torch(model: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing exactly what ``model`` computes."""
-    from .nn import MLP
-
-    if not isinstance(model, MLP):
+    if not (hasattr(model, "layers") and hasattr(model, "sizes")):  # duck-typed: nn depends on us
         raise TypeError(f"to_torch needs an MLP, got {type(model).__name__}")
     torch = _torch()
     nn = torch.nn
@@ -59,9 +57,9 @@ def to_torch(model: MLP) -> Any:
 def from_torch(seq: Any, cls: type[MLP] | None = None) -> MLP:
     """An MLP with the weights of ``seq``: Linear layers, each hidden one followed by the same
     activation (ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Softplus(), GELU('tanh')) or by none."""
-    torch = _torch()
     if cls is None:
-        from .nn import MLP as cls
+        raise TypeError("from_torch: call it as MLP.from_torch(seq) (or pass the MLP class as cls)")
+    torch = _torch()
     mods = list(seq.children()) if isinstance(seq, torch.nn.Module) else None
     if not mods:
         raise ValueError("from_torch needs a torch.nn.Sequential of Linear layers and activations")
