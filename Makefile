@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test lint bench fuzz pictures clean
+.PHONY: demo test lint bench fuzz pictures notebooks notebooks-build clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ fuzz: $(VENV)/.dev-installed
 # regenerate the README's pictures under docs/
 pictures: $(VENV)/.dev-installed
 	$(PY) docs/make_pictures.py
+
+# open the course notebooks in Jupyter (the dev extra installs it)
+notebooks: $(VENV)/.dev-installed
+	$(VENV)/bin/jupyter notebook --ip=127.0.0.1 notebooks/
+
+# rebuild every notebooks/src/build_*.py and execute the notebooks in place, outputs included
+notebooks-build: $(VENV)/.dev-installed
+	$(PY) notebooks/src/build_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -123,14 +123,12 @@ def step_through_png(out: Path, chromium: str | None = None, step: int = 4) -> P
         raise ValueError(f"step must be between 0 and {clicks}, got {step!r}")
     target = out / "step_through.png"
     with tempfile.TemporaryDirectory(prefix="mgn-pictures-") as tmp:
-        page = to_html(o, Path(tmp) / "neuron.html", title="backward() of o = tanh(x1·w1 + x2·w2 + b)")
-        # Fit the graph to the window and click Next from a script appended to the page:
-        # --screenshot cannot click.
-        text = page.read_text(encoding="utf-8")
-        clicker = (
-            "<script>document.getElementById('zoom-fit').click();"
-            f"for (let i = 0; i < {int(step)}; i++) window.microgradnetStepper.next();</script>"
+        page = to_html(
+            o, Path(tmp) / "neuron.html", title="backward() of o = tanh(x1·w1 + x2·w2 + b)", forward=False
         )
+        # Go to the step from a script appended to the page: --screenshot cannot click.
+        text = page.read_text(encoding="utf-8")
+        clicker = f"<script>window.microgradnetStepper.goTo({int(step)});</script>"
         page.write_text(text.replace("</body>", clicker + "\n</body>"), encoding="utf-8")
         shot = Path(tmp) / "shot.png"
         argv = [

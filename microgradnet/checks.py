@@ -136,7 +136,9 @@ def gradgradcheck(
     if not callable(f):
         raise TypeError(f"gradgradcheck: f must be callable, got {type(f).__name__}")
     if not is_grad_enabled():
-        raise RuntimeError("gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside")
+        raise RuntimeError(
+            "gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside"
+        )
     points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
     n = len(points)
     leaves = [Value(x) for x in points]

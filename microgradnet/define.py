@@ -29,6 +29,8 @@ from .engine import Value
 
 __all__ = ["define_op"]
 
+_DEFINED: set[str] = set()  # names added by define_op: calling it again replaces them
+
 
 def _number(name: str, what: str, x: float, result: object) -> float:
     if not isinstance(result, numbers.Real) or isinstance(result, bool):
@@ -50,15 +52,22 @@ def define_op(
     Afterwards ``Value.<name>()`` exists, and so does ``name(...)`` in ``graph`` formulas.
     ``display`` is its name in pictures (default: ``name``); ``torch`` the PyTorch function
     computing the same (e.g. ``'torch.sinh'``), used by tests that compare with PyTorch.
-    Returns a function of a float or a Value (like ``ops.tanh``). Raises ``ValueError`` if the
-    name is not a plain identifier or is already taken.
+    Returns a function of a float or a Value (like ``ops.tanh``). Calling ``define_op`` again
+    with the same name replaces your earlier definition (handy when a notebook cell is fixed and
+    re-run); a built-in operation or another ``Value`` attribute cannot be replaced
+    (``ValueError``), nor can a name that is not a plain identifier.
     """
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+    plain = isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+    if not plain or name.startswith("_"):
         raise ValueError(f"define_op: the name must be a plain identifier such as 'sinh', got {name!r}")
-    if name in _ops.OPS or hasattr(Value, name):
-        raise ValueError(f"define_op: {name!r} is already an operation or a Value attribute; choose another name")
+    if name not in _DEFINED and (name in _ops.OPS or hasattr(Value, name)):
+        raise ValueError(
+            f"define_op: {name!r} is already an operation or a Value attribute; choose another name"
+        )
     if not callable(forward) or not callable(derivative):
-        raise TypeError("define_op: forward and derivative must be functions (forward(x), derivative(x, out))")
+        raise TypeError(
+            "define_op: forward and derivative must be functions (forward(x), derivative(x, out))"
+        )
 
     def forward_float(x: float) -> float:
         try:
@@ -101,6 +110,7 @@ def define_op(
     method.__name__ = name
     method.__doc__ = f"{name}(x), declared with define_op."
     setattr(Value, name, method)
+    _DEFINED.add(name)
 
     def apply(x: Any) -> Any:
         return forward_float(x) if isinstance(x, numbers.Real) else getattr(x, name)()

@@ -57,7 +57,9 @@ def _seeds(grad_outputs: object, n: int, create_graph: bool) -> list[Any]:
     if isinstance(grad_outputs, (Value, numbers.Real)) and not isinstance(grad_outputs, bool):
         grad_outputs = [grad_outputs]
     if isinstance(grad_outputs, (str, bytes)) or not isinstance(grad_outputs, Sequence):
-        raise TypeError(f"grad: grad_outputs must be a list of numbers or Values, got {type(grad_outputs).__name__}")
+        raise TypeError(
+            f"grad: grad_outputs must be a list of numbers or Values, got {type(grad_outputs).__name__}"
+        )
     seeds = list(grad_outputs)
     if len(seeds) != n:
         raise ValueError(f"grad: {len(seeds)} grad_outputs for {n} outputs; give one seed per output")
@@ -104,7 +106,9 @@ def grad(
     ins = _as_values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(outs), create_graph)
     if create_graph and not is_grad_enabled():
-        raise RuntimeError("grad: create_graph=True inside no_grad(), where no graph can be recorded; call it outside")
+        raise RuntimeError(
+            "grad: create_graph=True inside no_grad(), where no graph can be recorded; call it outside"
+        )
 
     adjoint: dict[Value, Any] = {}
     for out, seed in zip(outs, seeds):

@@ -18,7 +18,8 @@ time. Here a node is one small object with fixed slots and no cycles:
     n-ary ops store tuples in _a/_da and the marker _NARY in _b.
 
 The operation's row in the table is a class attribute of a tiny per-operation subclass
-(``_key``, and ``_op`` for micrograd's name), so it costs no memory per node. ``_prev``, ``_op`` and ``_backward()`` give micrograd's view of all this.
+(``_key``, and ``_op`` for micrograd's name), so it costs no memory per node. ``_prev``,
+``_op`` and ``_backward()`` give micrograd's view of all this.
 """
 
 from __future__ import annotations
@@ -396,7 +397,8 @@ def _op_class(key: str, op: str | None = None) -> type:
     """A per-operation subclass: it carries the operation's row of ``ops.OPS`` (``_key``) and
     micrograd's name for it (``_op``), so a node spends no memory on either."""
     row = OPS[key]
-    return type("Value", (Value,), {"__slots__": (), "_op": op or row.node_op, "_key": key, "__module__": __name__})
+    attrs = {"__slots__": (), "_op": op or row.node_op, "_key": key, "__module__": __name__}
+    return type("Value", (Value,), attrs)
 
 
 _Add, _Sub, _Mul, _Div = _op_class("+"), _op_class("-"), _op_class("*"), _op_class("/")
@@ -474,8 +476,3 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
 def all_finite(values: Sequence[Value]) -> bool:
     """True when every Value's number is finite (for input checks that are not graph reads)."""
     return all(math.isfinite(v.data) for v in values)
-
-
-# TEMPORARY (removed once compiled replay reads ops.REPLAY_HELPERS): old private names.
-_slope_power = slope_power_float
-_sigmoid = sigmoid_float

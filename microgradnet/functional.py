@@ -10,6 +10,11 @@ its gradient are unchanged while every ``exp`` argument is ≤ 0 and cannot over
 ``[1000, 0, -1000]`` give finite losses and gradients.
 
 Means are computed as ``sum * (1.0 / n)``, micrograd's way, so the demo's loss is bit-identical.
+
+Classes are counted from 0, as in PyTorch and everywhere else in microgradnet: class c is
+logit ``c`` of the list, which the article's 1-based names call output c + 1 (o^N_{c+1}).
+The losses' table (what ``fit``, ``microgradnet train`` and ``equations`` read) is
+``microgradnet.losses``.
 """
 
 from __future__ import annotations
@@ -136,10 +141,11 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 # ---- losses ------------------------------------------------------------------------------------
 def _class_index(target: object, n_classes: int) -> int:
     if not isinstance(target, int) or isinstance(target, bool):
-        raise TypeError(f"cross_entropy: target must be a class index (int), got {target!r}")
+        raise TypeError(f"cross_entropy: target must be a class index (int, counted from 0), got {target!r}")
     if not 0 <= target < n_classes:
         raise ValueError(
-            f"cross_entropy: target {target} is out of range for {n_classes} classes (0..{n_classes - 1})"
+            f"cross_entropy: target {target} is out of range for {n_classes} classes "
+            f"(counted from 0: 0..{n_classes - 1})"
         )
     return target
 
@@ -148,8 +154,9 @@ def cross_entropy(logits: Sequence, target: int | Sequence[int]) -> Value:
     """Negative log-likelihood of class ``target`` under softmax(logits): −log_softmax(z)[c].
 
     = log Σ_j exp(z_j − m) − (z_c − m), whose gradient is softmax(z) − onehot(c) (the
-    article's ∂loss/∂ŷ_i). One sample: ``logits`` a list of k Values, ``target`` an int in
-    0..k−1. A batch: ``logits`` a list of such lists, ``target`` a list of ints → the mean loss.
+    article's ∂loss/∂ŷ_i). One sample: ``logits`` a list of k Values, ``target`` the class, an
+    int counted from 0 (0..k−1, as in PyTorch). A batch: ``logits`` a list of such lists,
+    ``target`` a list of ints → the mean loss.
     """
     if _is_batch(target):
         if not _is_batch(logits) or not all(_is_batch(row) for row in logits):

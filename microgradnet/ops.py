@@ -47,9 +47,12 @@ __all__ = [
     "op_key",
     "op_parameter",
     "op_for",
+    "display_name",
     "activations",
     "formula_functions",
     "register",
+    "describe_forward",
+    "describe_local",
     "GELU_C",
 ]
 
@@ -126,6 +129,13 @@ def op_parameter(node: Any) -> float | None:
     return getattr(type(node), "_arg", None)
 
 
+def display_name(node: Any) -> str:
+    """How pictures name a node's operation ('Σ w·x + b' for a fused neuron, '**2', 'tanh');
+    a node without a row (micrograd's, or built by hand) shows its ``_op``."""
+    row = op_for(node)
+    return row.display if row is not None and row.display else str(getattr(node, "_op", ""))
+
+
 def activations() -> dict[str, str | None]:
     """Activation name -> the Value method applying it ('linear' -> None: the identity)."""
     acts: dict[str, str | None] = {op.method or op.name: op.method for op in OPS.values() if op.activation}
@@ -136,6 +146,45 @@ def activations() -> dict[str, str | None]:
 def formula_functions() -> dict[str, Op]:
     """Name in the ``graph`` formula parser -> row."""
     return {op.formula: op for op in OPS.values() if op.formula}
+
+
+# ---- the rows' text, filled in (the step-through page) -------------------------------------
+def describe_forward(node: Any, names: Any) -> str:
+    """The node's formula with ``names`` (a mapping node -> text) filled in, e.g. 'o = tanh(n)'.
+    Give numbers as the names to get the arithmetic: 'o = tanh(0.8814)'."""
+    out, kids = names[node], [names[c] for c in node._prev]
+    row = op_for(node)
+    if row is not None and row.name == "sum":
+        body = " + ".join(kids) if len(kids) <= 6 else f"{kids[0]} + … + {kids[-1]} ({len(kids)} terms)"
+        return f"{out} = {body}"
+    if row is not None and row.name == "dot":  # operands (b, w_1..w_n, x_1..x_n)
+        n = (len(kids) - 1) // 2
+        terms = [f"{kids[j]}·{kids[j + n]}" for j in range(1, n + 1)]
+        return f"{out} = {kids[0]} + " + (" + ".join(terms) if n <= 4 else f"{terms[0]} + … + {terms[-1]}")
+    if row is None or not row.text:  # built by hand: its op name and its operands
+        return f"{out} = {node._op}({', '.join(kids)})"
+    return row.text.format(out=out, a=kids[0], b=kids[1] if len(kids) > 1 else "", p=op_parameter(node))
+
+
+def describe_local(node: Any, index: int, names: Any, suffix: str = ".data") -> str:
+    """d node / d operand #index in words the lecture uses, e.g. '(1 - o.data²)'."""
+    kids = node._prev
+    row = op_for(node)
+    if row is None:
+        return "local"
+    if row.name == "sum":
+        return "1"
+    if row.name == "dot":  # ∂z/∂b = 1, ∂z/∂w_j = x_j, ∂z/∂x_j = w_j
+        n = (len(kids) - 1) // 2
+        if index == 0:
+            return "1"
+        return names[kids[index + n if index <= n else index - n]] + suffix
+    return row.text_locals[index].format(
+        out=names[node] + suffix,
+        a=names[kids[0]] + suffix,
+        b=names[kids[1]] + suffix if len(kids) > 1 else "",
+        p=op_parameter(node),
+    )
 
 
 # ---- float helpers: defined once, used by the engine, compiled replay and the rows ----------
@@ -178,7 +227,9 @@ def power_float(x: float, p: float, at: Any = None) -> float:
     if x == 0.0 and p < 0:
         raise ZeroDivisionError(f"**: 0 raised to the negative power {p!r}{_where(at)}")
     if x < 0.0 and p != int(p):
-        raise ValueError(f"**: fractional power {p!r} of a negative base {x!r} is not a real number{_where(at)}")
+        raise ValueError(
+            f"**: fractional power {p!r} of a negative base {x!r} is not a real number{_where(at)}"
+        )
     try:
         return x**p
     except OverflowError:
@@ -360,18 +411,22 @@ _unary("relu", lambda x: 0.0 if x < 0 else x, lambda x, out: _step(data(out) > 0
 _unary("leaky_relu", lambda x, p: x if x > 0 else p * x, lambda x, out, p: 1.0 if data(x) > 0 else p,
        "({a} > 0 ? 1 : {p})", "({a} if {a} > 0 else {p} * {a})", "(1.0 if {a} > 0 else {p})",
        op="LeakyReLU", formula="leaky_relu", activation=True, params=1,
-       torch="torch.nn.functional.leaky_relu", torch_module=("LeakyReLU", {"negative_slope": 0.01}), text="{out} = LeakyReLU({a})")
+       torch="torch.nn.functional.leaky_relu", torch_module=("LeakyReLU", {"negative_slope": 0.01}),
+       text="{out} = LeakyReLU({a})")
 _unary("tanh", math.tanh, lambda x, out: 1.0 - out * out, "(1 - {out}²)", "_tanh({a})",
        "1.0 - {out} * {out}", formula="tanh", activation=True, torch="torch.tanh", torch_module=("Tanh", {}),
        helpers={"_tanh": math.tanh})
 _unary("sigmoid", sigmoid_float, lambda x, out: out * (1.0 - out), "{out}·(1 - {out})", "_sigmoid({a})",
-       "{out} * (1.0 - {out})", formula="sigmoid", activation=True, torch="torch.sigmoid", torch_module=("Sigmoid", {}),
+       "{out} * (1.0 - {out})", formula="sigmoid", activation=True, torch="torch.sigmoid",
+       torch_module=("Sigmoid", {}),
        helpers={"_sigmoid": sigmoid_float})
 _unary("softplus", softplus_float, lambda x, out: sigmoid(x), "σ({a})", "_softplus({a})", "_sigmoid({a})",
-       formula="softplus", activation=True, torch="torch.nn.functional.softplus", torch_module=("Softplus", {}),
+       formula="softplus", activation=True, torch="torch.nn.functional.softplus",
+       torch_module=("Softplus", {}),
        helpers={"_softplus": softplus_float})
 _unary("gelu", gelu_float, _gelu_slope, "gelu'({a})", "_gelu({a})", "_gelu_d({a})", formula="gelu",
-       activation=True, torch="torch.nn.functional.gelu", torch_module=("GELU", {"approximate": "tanh"}), helpers={"_gelu": gelu_float, "_gelu_d": gelu_slope_float})
+       activation=True, torch="torch.nn.functional.gelu", torch_module=("GELU", {"approximate": "tanh"}),
+       helpers={"_gelu": gelu_float, "_gelu_d": gelu_slope_float})
 _unary("exp", math.exp, lambda x, out: out, "{out}", "_exp({a})", "{out}", formula="exp", torch="torch.exp",
        helpers={"_exp": math.exp})
 _unary("log", log_float, lambda x, out: 1.0 / x, "(1 / {a})", "_log({a})", "1.0 / {a}", formula="log",

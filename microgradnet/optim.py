@@ -21,11 +21,12 @@ a model trained here and its ``to_torch()`` copy trained there take the same ste
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .engine import Value
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "demo_lr", "schedule", "make"]
 
 
 def _hyper(name: str, x: object, *, below_one: bool = False) -> float:
@@ -142,3 +143,45 @@ class Adam(Optimizer):
             m[k] = b1 * m[k] + (1.0 - b1) * g
             v[k] = b2 * v[k] + (1.0 - b2) * g * g
             p.data -= step_size * m[k] / (math.sqrt(v[k]) / root_bc2 + eps)
+
+
+# ---- choosing an optimiser and a learning-rate schedule by name (fit, the train CLI) ----------
+Schedule = Callable[[int, int], float]  # lr(step k counted from 0, total steps)
+
+
+def demo_lr(k: int, steps: int) -> float:
+    """micrograd's demo schedule: 1.0 at the first step, decaying linearly towards 0.1."""
+    if not steps >= 1:
+        raise ValueError(f"demo_lr: steps must be at least 1, got {steps!r}")
+    return 1.0 - 0.9 * k / steps
+
+
+def schedule(lr: float | Schedule | None, optimizer: object = None) -> Schedule | None:
+    """``lr`` as a function of (step, total steps). None means micrograd's ``demo_lr`` for SGD
+    (None or 'sgd'), 0.01 for 'adam', and None (keep its own rate) for an optimiser object."""
+    if lr is None:
+        if optimizer is None or optimizer == "sgd":
+            return demo_lr
+        if optimizer != "adam":
+            return None
+        lr = 0.01
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive number or a function of (step, steps), got {lr!r}")
+    rate = float(lr)
+    return lambda k, steps: rate
+
+
+def make(optimizer: object, params: list[Value], lr: float) -> Any:
+    """'sgd' (or None) → ``SGD(params, lr)``, 'adam' → ``Adam(params, lr)``; an object with a
+    ``step()`` method is returned as it is."""
+    if optimizer is None or optimizer == "sgd":
+        return SGD(params, lr=lr)
+    if optimizer == "adam":
+        return Adam(params, lr=lr)
+    if isinstance(optimizer, str):
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam', or pass an optimizer")
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError("optimizer must be 'sgd', 'adam' or an object with a step() method")
+    return optimizer

@@ -6,6 +6,15 @@ target, so a crash or a bad value never leaves a half-written model behind. ``re
 turns every way a file can be broken (not UTF-8, not JSON, truncated, absurdly nested,
 duplicated keys) into one ``ValueError`` naming the file and the problem. The ``check_*``
 helpers validate the parsed values (types, finiteness, keys); nothing is assigned until all pass.
+
+State dicts. A module (``nn.Neuron``, ``Layer``, ``MLP`` or your own ``nn.Module``) describes
+itself by a *kind* (``"MLP"``), its architecture (a JSON-able ``config`` that a file must match
+exactly) and a *tree* of its parameters (nested dicts and lists of Values, as they appear in
+the file). ``state_dict`` turns that into plain data: a header (``format``, ``version``,
+``module``), the config, and the tree with every Value replaced by its float.
+``load_state_dict`` walks a parsed file alongside the tree and assigns only once every key,
+shape and number has passed. Nothing here depends on how a module computes (a neuron's graph
+may be scalar or fused), so the file is the same for both.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import os
 from typing import Any
 
 from ._files import write_text
+from .engine import Value
 
 FORMAT = "microgradnet"
 VERSION = 1
@@ -132,3 +142,89 @@ def check_header(d: Any, kind: str, where: str = "model") -> None:
 def _short(x: Any) -> str:
     text = repr(x)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ---- state dicts: a module's kind, architecture and parameters as plain data -------------
+def state_dict(kind: str, config: dict[str, Any], tree: dict[str, Any]) -> dict[str, Any]:
+    """The header, the architecture ``config`` and the parameter ``tree`` with floats for Values."""
+    head = {"format": FORMAT, "version": VERSION, "module": kind}
+    return {**head, **config, **_floats(tree)}
+
+
+def load_state_dict(kind: str, config: dict[str, Any], tree: dict[str, Any], state: Any) -> None:
+    """Check ``state`` against a module's kind, ``config`` and parameter ``tree``, then assign.
+
+    Everything is checked first - header, architecture, every key, shape and number (finite
+    floats only); on any problem a ``ValueError`` says what, and no parameter is changed.
+    """
+    check_header(state, kind, "state dict")
+    check_keys(state, {"format", "version", "module", *config, *tree}, "state dict")
+    for key, mine in config.items():
+        if not _same(state[key], mine):
+            raise ValueError(
+                f"architecture mismatch: state dict has {key}={_short(state[key])} but this "
+                f"{kind} has {key}={mine!r}; build a new model from it (nn.load_model(path))"
+            )
+    pairs: list[tuple[Value, float]] = []
+    for key, template in tree.items():
+        _match(template, state[key], key, pairs)
+    for p, x in pairs:  # only now that every value passed
+        p.data = x
+
+
+def architecture(state: Any, kind: str, *keys: str) -> list[Any]:
+    """The values of ``keys`` in a state dict of ``kind`` (header checked, missing keys named)."""
+    check_header(state, kind, "state dict")
+    missing = [k for k in keys if k not in state]
+    if missing:
+        raise ValueError(f"state dict is missing {', '.join(missing)}")
+    return [state[k] for k in keys]
+
+
+def check_fits(state: dict[str, Any], n_params: int) -> None:
+    """Refuse sizes that promise more parameters than the data holds (before building anything)."""
+    held, stack = 0, list(state.values())
+    while stack and held < n_params:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        else:
+            held += 1
+    if held < n_params:
+        raise ValueError(f"state dict: the sizes need {n_params} parameters but it holds far fewer")
+
+
+def _floats(tree: Any) -> Any:
+    if isinstance(tree, Value):
+        return tree.data
+    if isinstance(tree, dict):
+        return {k: _floats(v) for k, v in tree.items()}
+    return [_floats(v) for v in tree]
+
+
+def _match(template: Any, data: Any, where: str, out: list[tuple[Value, float]]) -> None:
+    """Walk ``data`` alongside the module's own structure; collect (parameter, new value)."""
+    if isinstance(template, Value):
+        out.append((template, check_number(data, where)))
+    elif isinstance(template, dict):
+        check_keys(data, set(template), where)
+        for key, t in template.items():
+            _match(t, data[key], f"{where}.{key}", out)
+    else:
+        if not isinstance(data, list):
+            raise ValueError(f"{where} must be a list of {len(template)}, got {type(data).__name__}")
+        if len(data) != len(template):
+            raise ValueError(f"{where} must have {len(template)} entries, got {len(data)} (wrong shape)")
+        for i, (t, d) in enumerate(zip(template, data)):
+            _match(t, d, f"{where}[{i}]", out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same JSON types (so 2.0 is not 2 and true is not 1)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)

@@ -34,3 +34,17 @@ def central_difference_in_place(f: Callable[[], float], values: Sequence, eps: f
         v.data = keep
         grads.append((up - down) / (2 * eps))
     return grads
+
+
+def extrapolated_difference(f: Callable[[list[float]], float], x: Sequence[float], k: int, h: float) -> float:
+    """∂f/∂x_k by Richardson extrapolation of central differences, (4·D(h/2) − D(h)) / 3, where
+    D(h) = (f(x + h e_k) − f(x − h e_k)) / 2h: the h² error term cancels, leaving O(h⁴), so a
+    larger h (less rounding) still gives about ten correct digits on smooth functions."""
+
+    def d(step: float) -> float:
+        up, down = list(x), list(x)
+        up[k] += step
+        down[k] -= step
+        return (f(up) - f(down)) / (2 * step)
+
+    return (4 * d(h / 2) - d(h)) / 3

@@ -301,16 +301,18 @@ ELSEWHERE = {
     "log_softmax": "test_functional.py", "binary_cross_entropy": "test_functional.py",
     "cross_entropy": "test_functional.py", "dot": "test_functional.py", "parse": "test_expr.py",
 "from_torch": "test_torch_parity.py", "Adam": "test_optim.py",
+    "grad": "test_higher_order.py", "hessian": "test_higher_order.py", "hvp": "test_higher_order.py",
+    "gradgradcheck": "test_higher_order.py", "define_op": "test_ops_table.py",
     "write": "test_viz_render.py", "save": "test_save_load.py", "activation": "test_equations.py",
     "backprop": "test_equations.py", "autograd": "test_equations.py", "detect_anomaly": "test_anomaly.py",
 }
 # Entry points that take no user input (or only a label or a flag), so nothing can be wrong.
-NO_INPUT = {"no_grad", "is_grad_enabled", "primitive_ops", "available_engines", "activation_table",
+NO_INPUT = {"no_grad", "is_grad_enabled", "available_engines", "activation_table",
             "History", "state_dict", "parameters", "named_parameters", "zero_grad", "weight_name", "to_torch"}
 PUBLIC = {
     "microgradnet": ["Value", "no_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "draw_dot",
-                     "trace"],
-    "engine": ["value_sum", "weighted_sum", "primitive_ops"],
+                     "trace", "grad", "hessian", "hvp", "gradgradcheck", "define_op"],
+    "engine": ["value_sum", "weighted_sum"],
     "nn": ["Neuron", "Layer", "MLP", "load_model", "save", "load", "load_state_dict", "state_dict",
            "parameters", "named_parameters", "zero_grad", "from_file", "from_state_dict", "from_torch",
            "to_torch"],
@@ -406,8 +408,11 @@ def test_an_mlp_forward_pass_on_nan_input_gives_nan_but_training_refuses_it():
 
 def test_detect_anomaly_names_the_first_nan_in_a_network():
     model = mlp()
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"detect_anomaly: operation '\*'"):
+        model([NAN, 1.0])  # the scalar graph: the first product w·x with x = NaN
+    fused = nn.MLP(2, [3, 1], fused=True)
     with detect_anomaly(), pytest.raises(FloatingPointError, match="detect_anomaly: operation 'dot'"):
-        model([NAN, 1.0])
+        fused([NAN, 1.0])
 
 
 def test_a_diverging_fit_stops_with_a_floating_point_error_naming_the_step():
@@ -603,7 +608,7 @@ def test_an_equations_table_that_overflows_is_a_one_line_cli_error(capsys):
 def test_a_save_failing_after_training_is_a_one_line_cli_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(io_.os, "replace", _disk_full)
     target = tmp_path / "m.json"
-    code, err = cli(capsys, "train", "--steps", "1", "--samples", "4", "--save", str(target))
+    code, err = cli(capsys, "train", "--steps", "1", "--quiet", "--samples", "4", "--save", str(target))
     assert code == 2
     assert err == f"microgradnet train: error: cannot write {target}: No space left on device\n"
     assert list(tmp_path.iterdir()) == []

@@ -22,12 +22,24 @@ def test_a_tiny_benchmark_run_prints_a_table_and_writes_sane_json(tmp_path, caps
     out = tmp_path / "bench.json"
     assert main(["bench", "--tiny", "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    assert "| workload |" in table and "W1c compiled replay step" in table
+    assert "| workload |" in table and "compiled replay of the scalar graph, per step" in table
+    assert "The whole demo end to end" in table
 
     report = json.loads(out.read_text())
     assert report["machine"]["python"] and report["machine"]["cpu"]
     rows = report["rows"]
-    assert {"W1", "W1c", "W1f"} <= set(rows)
+    assert {"W1", "W1c", "W1f", "W1e"} <= set(rows)
+    w1 = rows["W1"]["engines"]
+    # the default graph is micrograd's, node for node; fused=True is smaller
+    if micrograd_available():
+        assert w1["microgradnet"]["nodes"] == w1["micrograd"]["nodes"] == w1["reference"]["nodes"]
+    assert w1["fused"]["nodes"] < w1["microgradnet"]["nodes"]
+    assert rows["W1c"]["engines"]["compiled"]["nodes"] == w1["microgradnet"]["nodes"]
+    assert rows["W1c"]["engines"]["compiled-fused"]["nodes"] == w1["fused"]["nodes"]
+    for engine in ("compiled", "compiled-fused"):
+        entry = rows["W1c"]["engines"][engine]
+        assert _positive_finite(entry["record"]) and _positive_finite(entry["first"])
+    assert set(rows["W1e"]["engines"]) == {"microgradnet", "fused", "compiled", "compiled-fused"}
     assert any(k.startswith("W2") for k in rows) and any(k.startswith("W4") for k in rows)
     for key, row in rows.items():
         for engine, entry in row["engines"].items():
@@ -75,9 +87,9 @@ def test_bad_bench_options_are_one_line_errors(argv, message, capsys):
 
 
 def test_every_engine_computes_the_same_demo_loss():
-    """W1's three engines and the plain-float floor train the same network on the same data."""
+    """W1's engines and the plain-float floor train the same network on the same data."""
     X, y = workloads.make_moons(12)
-    engines = [e for e in workloads.ENGINES if e != "micrograd" or micrograd_available()]
+    engines = [e for e in workloads.W1_ENGINES if e != "micrograd" or micrograd_available()]
     losses = []
     for name in engines:
         random.seed(1337)

@@ -116,7 +116,7 @@ def test_help_texts_show_examples(capsys):
         (["train", "--save", "."], "is a folder"),
         (["train", "--plot", "boundary.jpg"], ".png"),
         (["train", "--unknown-flag"], "unrecognized"),
-        (["train", "--lr", "1e6", "--loss", "mse", "--steps", "60", "--samples", "20"], "diverged"),
+        (["train", "--lr", "1e6", "--loss", "mse", "--steps", "60", "--samples", "20", "-q"], "diverged"),
         (["demo", "--steps", "0"], "--steps"),
     ],
 )

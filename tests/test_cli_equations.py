@@ -3,6 +3,7 @@ bad input with one line and exit code 2."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -86,8 +87,8 @@ def test_the_same_seed_gives_the_same_table_and_another_seed_another(capsys):
         (["--sizes", "2,0,2"], "positive"),
         (["--sizes", "2,x"], "whole numbers"),
         (["--sizes", "500,500,500"], "at most"),
-        (["--target", "3"], "between 1 and 2"),
-        (["--target", "0"], "counted from 1"),
+        (["--target", "2"], "between 0 and 1"),
+        (["--target=-1"], "counted from 0"),
         (["--target", "one"], "class number"),
         (["--explain", "4,1,1"], "layer ℓ must be between 1 and 3"),
         (["--explain", "1,9,1"], "neuron i of layer 1"),
@@ -96,9 +97,10 @@ def test_the_same_seed_gives_the_same_table_and_another_seed_another(capsys):
         (["--explain", "1,1"], "three numbers"),
         (["--input", "1,2,3"], "must have 2 numbers"),
         (["--input", "1,inf"], "finite"),
-        (["--loss", "bce"], "exactly 1 output"),
-        (["--loss", "hinge", "--sizes", "2,1", "--target", "0.5"], "+1 or -1"),
-        (["--loss", "mse", "--target", "1"], "2 number(s)"),
+        (["--loss", "bce"], "needs a model with one output"),
+        (["--loss", "hinge", "--sizes", "2,1", "--target", "0.5"], "two classes (labels 0/1 or -1/+1)"),
+        (["--loss", "mse", "--target", "0.5"], "2 numbers (one per output) or a class 0..1"),
+        (["--loss", "mse", "--target", "1,2,3"], "2 number(s), one per output"),
         (["--act", "swish"], "invalid choice"),
         (["--digits", "40"], "1 to 17"),
     ],
@@ -114,6 +116,35 @@ def test_help_shows_examples_and_the_index_convention():
                        text=True, timeout=60)
     assert p.returncode == 0
     assert "examples:" in p.stdout and "--explain 1,2,1" in p.stdout and "j = 0 is the bias" in p.stdout
+    text = " ".join(p.stdout.split())  # argparse wraps lines
+    assert "Classes count from 0" in text and "counted from 0 (0..d_N-1)" in text
+    assert "Backpropagation made right, for a certain value of right" in text
+
+
+@pytest.mark.parametrize("c", [0, 1, 2])
+def test_target_c_is_the_same_class_as_in_functional_and_fit(capsys, c):
+    """--target c, equations.compare(target=c), functional.cross_entropy(·, c) and a label c in fit
+    all mean output c + 1 (o^N_{c+1}): one convention, classes counted from 0."""
+    import random
+
+    from microgradnet import equations as E
+    from microgradnet import functional as F
+    from microgradnet import losses
+    from microgradnet.nn import MLP
+
+    code, out, _ = run(capsys, "--sizes", "2,3,3", "--input", "0.5,-1.2", "--target", str(c), "--seed", "5")
+    assert code == 0
+    (e_cli,) = re.findall(r"^e = nll\(ŷ, y\) = (\S+);", out, re.M)
+    model = MLP(2, [3, 3], act="tanh", rng=random.Random(5))
+    x = [0.5, -1.2]
+    yhat = [v.data for v in model(x)]
+    by_hand = -(yhat[c] - math.log(sum(math.exp(v) for v in yhat)))  # −ŷ_{c+1} + log Σ e^ŷ
+    assert float(e_cli) == pytest.approx(by_hand, rel=1e-8)
+    assert E.compare(model, x, c, "nll").equations.e == pytest.approx(by_hand, rel=1e-12)
+    assert F.cross_entropy(model(x), c).data == pytest.approx(by_hand, rel=1e-12)
+    assert losses.get("cross_entropy").targets([c], 3) == [c]
+    g = E.equation9("nll", yhat, c)  # softmax − one-hot: negative exactly at output c + 1
+    assert [k for k, v in enumerate(g) if v < 0] == [c]
 
 
 def test_the_installed_command_exits_2_on_a_bad_weight_index():

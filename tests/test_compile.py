@@ -9,21 +9,15 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from microgradnet.compile.codegen import helpers, template_for
 from oracles import central_difference, close
 
 import microgradnet.engine as engine
 from microgradnet import Value, no_grad
-from microgradnet.compile import (
-    _HELPERS,
-    RULES,
-    CompileError,
-    GraphChangedError,
-    compile_step,
-    op_parameter,
-    rule_key,
-)
+from microgradnet.compile import CompileError, GraphChangedError, compile_step
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
+from microgradnet.ops import OPS, op_key, op_parameter
 
 ACTS = ["relu", "tanh", "sigmoid", "leaky_relu", "softplus", "gelu", "linear"]
 
@@ -37,16 +31,16 @@ def same(a: float, b: float, tol: float = 1e-12) -> bool:
     return a == b or abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
-# ---- the derivative table cannot drift from the engine ------------------------------------
+# ---- the replay templates (from the table of operations) agree with the engine -------------
 def _engine_op_classes() -> list[type]:
     return [c for c in vars(engine).values() if isinstance(c, type) and issubclass(c, Value) and c._op]
 
 
-def test_every_engine_operation_has_a_replay_rule():
-    """A new operation in engine.py fails here until compile.RULES knows its derivative."""
+def test_every_engine_operation_has_a_replay_template():
+    """An operation without a replay template in ops.OPS fails here (sum and dot are generated)."""
     for cls in _engine_op_classes():
-        op = cls._op
-        assert op in RULES or op in ("sum", "dot") or op.startswith("**"), f"no replay rule for {op!r}"
+        key = cls._key
+        assert key in ("sum", "dot") or OPS[key].replay, f"no replay template for {key!r}"
 
 
 def _nodes_for(op: str, x: float, y: float) -> list[Value]:
@@ -63,8 +57,8 @@ def _nodes_for(op: str, x: float, y: float) -> list[Value]:
                 lambda: Value(0.0) ** 0.5, lambda: a**-2, lambda: Value(abs(x)) ** 0.5],
         "neg": [lambda: -a],
         "abs": [lambda: abs(a), lambda: abs(Value(0.0))],
-        "ReLU": [lambda: a.relu(), lambda: Value(0.0).relu(), lambda: Value(-0.0).relu()],
-        "LeakyReLU": [lambda: a.leaky_relu(), lambda: (-pos).leaky_relu(0.2), lambda: pos.leaky_relu(0.3)],
+        "relu": [lambda: a.relu(), lambda: Value(0.0).relu(), lambda: Value(-0.0).relu()],
+        "leaky_relu": [lambda: a.leaky_relu(), lambda: (-pos).leaky_relu(0.2), lambda: pos.leaky_relu(0.3)],
         "tanh": [lambda: a.tanh()],
         "sigmoid": [lambda: a.sigmoid()],
         "softplus": [lambda: a.softplus()],
@@ -74,6 +68,8 @@ def _nodes_for(op: str, x: float, y: float) -> list[Value]:
         "sqrt": [lambda: pos.sqrt(), lambda: Value(0.0).sqrt(), lambda: Value(abs(x)).sqrt()],
         "max": [lambda: a.max(b), lambda: b.max(a), lambda: a.max(a), lambda: a.max(Value(float("nan")))],
         "detach": [lambda: a.detach()],
+        "sin": [lambda: a.sin(), lambda: Value(x * 1e6).sin()],
+        "cos": [lambda: a.cos(), lambda: Value(x * 1e6).cos()],
     }[op]
     nodes = []
     for make in makers:
@@ -84,19 +80,27 @@ def _nodes_for(op: str, x: float, y: float) -> list[Value]:
     return nodes
 
 
+BUILT_IN = [k for k in OPS if k not in ("sum", "dot") and k in {c._key for c in _engine_op_classes()}]
+
+
+def test_every_built_in_operation_is_exercised_below():
+    for op in BUILT_IN:
+        assert _nodes_for(op, 1.5, -0.5), op
+
+
 @settings(max_examples=40)
 @given(
     st.floats(-30, 30, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
     | st.sampled_from([1e-200, -3.5e-201, 7e-300, 1e150]),
     st.floats(-3, 3, allow_nan=False).filter(lambda v: abs(v) > 1e-3) | st.sampled_from([3.5e-201, -1e-170]),
 )
-def test_each_rule_gives_the_engines_own_value_and_local_derivatives(x, y):
-    """For every rule, bit for bit: forward template == node.data, locals == node._local_grads."""
-    for op in RULES:
+def test_each_template_gives_the_engines_own_value_and_local_derivatives(x, y):
+    """For every built-in row, bit for bit: forward template == node.data, locals == node._local_grads."""
+    for op in BUILT_IN:
         for node in _nodes_for(op, x, y):
-            assert rule_key(node) == op
-            rule = RULES[op]
-            env = dict(_HELPERS)
+            assert op_key(node) == op
+            key, forward, locals_ = template_for(node)
+            env = helpers()
             names = {"a": "a_", "b": "b_", "out": "out_", "p": "p_"}
             children = node._prev
             env["a_"] = children[0].data
@@ -104,10 +108,10 @@ def test_each_rule_gives_the_engines_own_value_and_local_derivatives(x, y):
                 env["b_"] = children[1].data
             env["p_"] = op_parameter(node)
             # evaluating our own fixed templates (not user input) on numbers
-            out = eval(rule.forward.format(**names), {"__builtins__": {"abs": abs}}, env)  # noqa: S307
+            out = eval(forward.format(**names), {"__builtins__": {"abs": abs}}, env)  # noqa: S307
             env["out_"] = out
             assert identical(out, node.data), (op, x, y)
-            for template, want in zip(rule.locals, node._local_grads, strict=True):
+            for template, want in zip(locals_, node._local_grads, strict=True):
                 got = eval(template.format(**names), {"__builtins__": {"abs": abs}}, env)  # noqa: S307
                 assert identical(got, want), (op, template, x, y, got, want)
 
@@ -368,6 +372,17 @@ def test_leaky_relu_keeps_its_slope_when_recorded_on_the_negative_side():
 
     step = compile_step(fn, [-1.0, -2.0])
     assert same(step([-3.0, 4.0], backward=False), -0.6 + 4.0)
+
+
+def test_leaky_relu_keeps_its_slope_when_recorded_on_the_positive_side():
+    """The slope is read from the operation (op_parameter), never guessed: recorded where
+    x > 0 (no trace of the slope in the numbers), replayed where x < 0."""
+    def fn(xs):
+        return value_sum([x.leaky_relu(0.3) for x in xs])
+
+    step = compile_step(fn, [1.0, 2.0])
+    assert step([-1.0, -2.0], backward=False) == -0.3 + -0.6
+    assert op_parameter(Value(1.0).leaky_relu(0.3)) == 0.3
 
 
 # ---- the contract: detecting a graph that depends on the data -----------------------------

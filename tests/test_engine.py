@@ -6,10 +6,10 @@ import math
 import threading
 
 import pytest
-from oracles import central_difference, close
 
 from microgradnet import Value, is_grad_enabled, no_grad
 from microgradnet.autodiff import topological_order
+from tests.oracles import central_difference, close
 
 
 def _gelu(x: float) -> float:
@@ -29,6 +29,8 @@ UNARY = {
     "exp": (lambda a: a.exp(), math.exp, [-1.0, 0.5, 3.0]),
     "log": (lambda a: a.log(), math.log, [0.1, 1.0, 7.5]),
     "sqrt": (lambda a: a.sqrt(), math.sqrt, [0.04, 2.0, 9.0]),
+    "sin": (lambda a: a.sin(), math.sin, [-2.0, 0.0, 1.3]),
+    "cos": (lambda a: a.cos(), math.cos, [-2.0, 0.5, 3.0]),
     "square": (lambda a: a**2, lambda a: a * a, [-1.5, 0.5]),
     "cube": (lambda a: a**3, lambda a: a * a * a, [-1.5, 0.5]),
     "inverse": (lambda a: a**-1, lambda a: 1 / a, [-1.5, 0.5]),
@@ -247,9 +249,63 @@ def test_tanh_and_sigmoid_are_stable_for_huge_inputs():
 
 def test_nan_propagates_as_ieee_says():
     n = Value(float("nan"))
-    for out in (n + 1, n * 2, n.tanh(), n.exp(), n.relu(), n.log()):
-        assert math.isnan(out.data) or out._op == "ReLU"
+    for out in (n + 1, n * 2, n.tanh(), n.exp(), n.log(), n.sigmoid(), n**2):
+        assert math.isnan(out.data), out._op
 
 
-def test_repr_matches_micrograd():
-    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+def test_relu_of_nan_is_nan_with_derivative_zero_as_in_micrograd():
+    """micrograd's relu is ``0 if x < 0 else x`` (NaN < 0 is False, so NaN passes through) and
+    its backward multiplies by ``out.data > 0`` (False for NaN): value NaN, derivative 0."""
+    x = Value(float("nan"))
+    out = x.relu()
+    assert math.isnan(out.data) and out._op == "ReLU"
+    out.backward()
+    assert x.grad == 0.0
+    assert out._local_grads == (0.0,)
+
+
+NO_MICROGRAD = "micrograd is not installed (pip install micrograd==0.1.0 to compare with it)"
+
+
+def test_relu_of_nan_agrees_with_the_real_micrograd():
+    engine = pytest.importorskip("micrograd.engine", reason=NO_MICROGRAD)
+    theirs_x = engine.Value(float("nan"))
+    theirs = theirs_x.relu()
+    theirs.backward()
+    ours_x = Value(float("nan"))
+    ours = ours_x.relu()
+    ours.backward()
+    assert math.isnan(theirs.data) and math.isnan(ours.data)
+    assert ours_x.grad == theirs_x.grad == 0
+
+
+# micrograd keeps the number it was given (Value(3) prints data=3) and its grads start as the
+# int 0 (a root's as the int 1); microgradnet stores floats. The README states this difference.
+REPR_CASES = {
+    "Value(3)": (lambda V: V(3), "Value(data=3, grad=0)", "Value(data=3.0, grad=0.0)"),
+    "Value(2.0)": (lambda V: V(2.0), "Value(data=2.0, grad=0)", "Value(data=2.0, grad=0.0)"),
+    "root after backward": (
+        lambda V: _backward_root(V)[1], "Value(data=-4.0, grad=1)", "Value(data=-4.0, grad=1.0)"
+    ),
+    "leaf after backward": (
+        lambda V: _backward_root(V)[0], "Value(data=2.0, grad=-2.0)", "Value(data=2.0, grad=-2.0)"
+    ),
+}
+
+
+def _backward_root(V):
+    a, b = V(2.0), V(-3.0)
+    c = a * b + a
+    c.backward()
+    return a, c
+
+
+@pytest.mark.parametrize("case", REPR_CASES)
+def test_repr_differs_from_the_real_micrograd_only_as_the_readme_says(case):
+    engine = pytest.importorskip("micrograd.engine", reason=NO_MICROGRAD)
+    build, micrograd_text, our_text = REPR_CASES[case]
+    theirs, ours = repr(build(engine.Value)), repr(build(Value))
+    assert theirs == micrograd_text, "micrograd's repr changed: update the README's note on reprs"
+    assert ours == our_text
+    # the only difference: ints where we print floats; the numbers are the same
+    assert ours.replace(".0,", ",").replace(".0)", ")") == theirs.replace(".0,", ",").replace(".0)", ")")

@@ -7,9 +7,9 @@ import math
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from oracles import central_difference
 
 from microgradnet import Value, gradcheck
+from tests.oracles import central_difference
 
 # A program is a list of instructions over a growing register file that starts with the inputs.
 # Each instruction reads earlier registers (so nodes get reused) and appends one result.

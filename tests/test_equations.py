@@ -55,7 +55,7 @@ def networks(draw, acts=tuple(ACTIVATIONS), losses=tuple(E.LOSSES)):
     if loss == "mse":
         target = draw(st.lists(st.floats(-2, 2), min_size=d_out, max_size=d_out))
     elif loss == "nll":
-        target = draw(st.integers(1, d_out))
+        target = draw(st.integers(0, d_out - 1))  # classes count from 0
     elif loss == "bce":
         target = draw(st.sampled_from([0.0, 1.0, 0.25]))
     else:
@@ -140,7 +140,7 @@ def test_equation_8_matches_pytorch_in_float64():
             z = W[:, 0] + W[:, 1:] @ o
             o = phi(z) if ell < len(Ws) else z
         if loss == "nll":
-            e = -torch.log_softmax(o, 0)[target - 1]
+            e = -torch.log_softmax(o, 0)[target]
         elif loss == "mse":
             e = ((o - torch.tensor(target, dtype=torch.float64)) ** 2).mean()
         elif loss == "bce":
@@ -162,8 +162,8 @@ def test_compare_leaves_the_model_as_it_was():
         p.grad = 0.5 + k
     model.layers[0].neurons[0].b.data = 0.3
     before = [(p.data, p.grad) for p in model.parameters()]
-    E.compare(model, [0.1, 0.2], 2, "nll", bias=False)
-    E.compare(model, [0.1, 0.2], 2, "nll")
+    E.compare(model, [0.1, 0.2], 1, "nll", bias=False)
+    E.compare(model, [0.1, 0.2], 1, "nll")
     assert [(p.data, p.grad) for p in model.parameters()] == before
 
 
@@ -220,7 +220,7 @@ def test_golden_table_relu_2_2_1_with_squared_error():
 
 
 def test_golden_nll_single_layer_softmax_three_quarters():
-    """One linear layer, x = (1), weights (ln 3, 0), no bias value, target class c = 1.
+    """One linear layer, x = (1), weights (ln 3, 0), no bias value, target class c = 0 (output 1).
 
     ŷ = (ln 3, 0); softmax(ŷ) = (3/(3+1), 1/(3+1)) = (0.75, 0.25); e = −log 0.75 = log(4/3).
     Eq 9: ∂e/∂o^1 = (0.75 − 1, 0.25 − 0) = (−0.25, 0.25); Eq 8 with o^0_0 = 1 and o^0_1 = x_1 = 1:
@@ -228,7 +228,7 @@ def test_golden_nll_single_layer_softmax_three_quarters():
     """
     model = MLP(1, [2])
     set_weights(model, [[[0.0, math.log(3)], [0.0, 0.0]]])
-    table = E.compare(model, [1.0], 1, "nll")
+    table = E.compare(model, [1.0], 0, "nll")
     got = {(r.l, r.i, r.j): r.eq8 for r in table.rows}
     expected = {(1, 1, 0): -0.25, (1, 1, 1): -0.25, (1, 2, 0): 0.25, (1, 2, 1): 0.25}
     assert got == pytest.approx(expected, rel=1e-12)
@@ -240,7 +240,7 @@ def test_golden_nll_single_layer_softmax_three_quarters():
 def naive_loss(loss, yhat, target):
     """Each loss straight from its definition (no stability tricks): an oracle for moderate ŷ."""
     if loss == "nll":
-        return -math.log(math.exp(yhat[target - 1]) / sum(math.exp(v) for v in yhat))
+        return -math.log(math.exp(yhat[target]) / sum(math.exp(v) for v in yhat))
     if loss == "mse":
         return sum((a - b) ** 2 for a, b in zip(yhat, target)) / len(yhat)
     if loss == "bce":
@@ -254,23 +254,23 @@ logits = st.lists(st.floats(-5, 5), min_size=2, max_size=6)
 
 @given(logits, st.data())
 def test_nll_gradient_is_softmax_minus_one_hot(yhat, data):
-    c = data.draw(st.integers(1, len(yhat)))
+    c = data.draw(st.integers(0, len(yhat) - 1))
     g = E.equation9("nll", yhat, c)
     total = sum(math.exp(v) for v in yhat)
-    by_definition = [math.exp(v) / total - (i == c) for i, v in enumerate(yhat, 1)]
+    by_definition = [math.exp(v) / total - (k == c) for k, v in enumerate(yhat)]
     assert g == pytest.approx(by_definition, rel=1e-12, abs=1e-15)
     fd = central_difference(lambda v: naive_loss("nll", v, c), yhat)
     assert all(close(a, b) for a, b in zip(g, fd)), (g, fd)
     assert abs(sum(g)) < 1e-12  # the probabilities sum to 1, the one-hot to 1
-    assert g[c - 1] <= 0 and all(v >= 0 for i, v in enumerate(g, 1) if i != c)
+    assert g[c] <= 0 and all(v >= 0 for k, v in enumerate(g) if k != c)
 
 
 def test_nll_gradient_is_stable_for_huge_logits():
-    g = E.equation9("nll", [1000.0, -1000.0, 999.0], 2)
+    g = E.equation9("nll", [1000.0, -1000.0, 999.0], 1)
     assert all(math.isfinite(v) for v in g)
     s = 1 / (1 + math.exp(-1))  # softmax of (1000, 999) after the max is subtracted
     assert g == pytest.approx([s, -1.0, 1 - s], rel=1e-12, abs=1e-300)
-    assert E.loss_value("nll", [1000.0, -1000.0], 2) == pytest.approx(2000.0)
+    assert E.loss_value("nll", [1000.0, -1000.0], 1) == pytest.approx(2000.0)
 
 
 @pytest.mark.parametrize(
@@ -335,14 +335,14 @@ def test_explain_first_layer_weight_of_a_three_layer_net_adds_up():
     line = re.search(r"^  ∂e/∂w\^1_\{2,1\} = " + r" · ".join([NUM] * 3) + " = " + NUM + "$", text, re.M)
     a, b, c, v = map(float, line.groups())
     assert abs(a * b * c - v) <= 1e-5 * abs(v)
-    for needle in ("Equation 8", "Equation 12", "Equation 9", "softmax(ŷ)_i − 1[i=c]", "o^0_1 = x_1 = 0.5"):
+    for needle in ("Equation 8", "Equation 12", "Equation 9", "softmax(ŷ)_i − 1[i=c+1]", "o^0_1 = x_1 = 0.5"):
         assert needle in text
 
 
 @pytest.mark.parametrize("l, i, j", [(3, 2, 0), (2, 1, 3), (1, 3, 0)])
 def test_explain_gives_backwards_number_for_biases_and_other_layers(l, i, j):
     model = MLP(2, [3, 3, 2], act="sigmoid", rng=random.Random(4))
-    ex = E.explanation(model, [0.3, 0.9], 2, "nll", l, i, j)
+    ex = E.explanation(model, [0.3, 0.9], 1, "nll", l, i, j)
     assert agree(ex.value, ex.autograd)
     assert (ex.terms == []) == (l == 3)
     if j == 0:
@@ -353,7 +353,7 @@ def test_explain_gives_backwards_number_for_biases_and_other_layers(l, i, j):
 def test_explain_prints_equation_9_of_each_one_output_loss(loss, target):
     model = MLP(2, [2, 1], act="tanh", rng=random.Random(2))
     text = E.explain(model, [0.5, 0.5], target, loss, 2, 1, 1)
-    assert f"loss {loss}" in text and E.LOSSES[loss][1] in text
+    assert f"loss {loss}" in text and E.LOSSES[loss].equation9_text in text
     assert "backward() gives" in text
 
 
@@ -367,11 +367,11 @@ def test_explain_prints_equation_9_of_each_one_output_loss(loss, target):
         (lambda m: E.explain(m, [0, 0], 1, "nll", 2, 1, 4), ValueError, "input j of layer 2"),
         (lambda m: E.explain(m, [0, 0], 1, "nll", 1, 1, 0, bias=False), ValueError, "no biases"),
         (lambda m: E.explain(m, [0, 0], 1, "nll", 1.0, 1, 1), TypeError, "whole number"),
-        (lambda m: E.compare(m, [0, 0], 3, "nll"), ValueError, "between 1 and 2"),
-        (lambda m: E.compare(m, [0, 0], 0, "nll"), ValueError, "counted from 1"),
+        (lambda m: E.compare(m, [0, 0], 2, "nll"), ValueError, "between 0 and 1"),
+        (lambda m: E.compare(m, [0, 0], -1, "nll"), ValueError, "counted from 0"),
         (lambda m: E.compare(m, [0, 0], True, "nll"), TypeError, "class number"),
         (lambda m: E.compare(m, [0, 0], [1.0], "mse"), ValueError, "2 number(s)"),
-        (lambda m: E.compare(m, [0, 0], 1.0, "bce"), ValueError, "exactly 1 output"),
+        (lambda m: E.compare(m, [0, 0], 1.0, "bce"), ValueError, "needs a model with one output"),
         (lambda m: E.compare(m, [0, 0, 0], 1, "nll"), ValueError, "must have 2 numbers"),
         (lambda m: E.compare(m, [0, float("nan")], 1, "nll"), ValueError, "finite"),
         (lambda m: E.compare(m, "01", 1, "nll"), TypeError, "list of 2 numbers"),
@@ -390,7 +390,7 @@ def test_bad_input_gets_a_clear_error(call, error, words):
 
 def test_one_output_losses_check_their_targets():
     model = MLP(2, [1], rng=random.Random(0))
-    with pytest.raises(ValueError, match=r"\+1 or -1"):
+    with pytest.raises(ValueError, match=r"two classes \(labels 0/1 or -1/\+1\), got label 0.5"):
         E.compare(model, [1, 1], 0.5, "hinge")
     with pytest.raises(ValueError, match="between 0 and 1"):
         E.compare(model, [1, 1], 1.5, "bce")

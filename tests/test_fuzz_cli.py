@@ -159,7 +159,7 @@ def equations_argv(draw: st.DrawFn) -> list[str]:
     if draw(st.booleans()):
         argv.append(f"--input={numbers(sizes[0]) if fits() else draw(st.sampled_from(JUNK))}")
     if draw(st.booleans()):
-        good = {"nll": str(draw(st.integers(1, sizes[-1]))), "mse": numbers(sizes[-1]),
+        good = {"nll": str(draw(st.integers(0, sizes[-1] - 1))), "mse": numbers(sizes[-1]),
                 "bce": draw(st.sampled_from(["0", "1", "0.25"])),
                 "hinge": draw(st.sampled_from(["1", "-1"]))}[loss]
         # '--flag=value' so that a value may start with '-'

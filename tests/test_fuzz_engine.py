@@ -3,7 +3,18 @@ self-operands (x*x, x/x, x-x) and the n-ary ``value_sum``/``weighted_sum`` with 
 children - give the values and gradients of two independent oracles:
 
 - PyTorch in float64 (when installed): every node's value and gradient, leaves and intermediates;
+- the complex-step derivative (always runs): every node's value and gradient. Evaluating the
+  program on complex numbers with a tiny imaginary nudge ``ih`` added to one register gives
+  that register's gradient as ``Im(root)/h`` to machine precision (no subtraction, so no
+  rounding error to tolerate), written with the cmath module, independently of the engine;
 - central finite differences on plain floats (always runs): the value and the input gradients.
+
+The two oracles that need no PyTorch are tight enough that a relative error of 1e-3 in any one
+local derivative of the engine fails them, and so do sigmoid' × (1 + 1e-6), d(x**y)/dy ×
+(1 + 1e-5) and the weighted sum's dz/db + 1e-7 (a mutation check: each derivative mutated in
+turn, without torch). Random programs need not draw every operation, so
+``test_every_operation_alone_...`` runs each one deterministically. Examples are derandomized
+(see conftest.py), so a run is reproducible.
 
 A program is a list of instructions over a growing register file that starts with the inputs;
 each instruction reads earlier registers and appends one result. Domains are kept valid by
@@ -14,18 +25,19 @@ not about float overflow. ``HYPOTHESIS_PROFILE=fuzz`` runs 5000 programs per tes
 
 from __future__ import annotations
 
+import cmath
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from microgradnet import Value, detect_anomaly
 from microgradnet.engine import value_sum, weighted_sum
-from tests.oracles import central_difference
+from tests.oracles import extrapolated_difference
 
 UNARY = ["neg", "abs", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt",
-         "detach"]
+         "sin", "cos", "detach"]
 POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5, -0.5]
 BINARY = ["+", "-", "*", "/", "**value", "max"]
 CONSTANT = ["c+", "c-", "c*", "c/", "c**"]  # reflected forms: number OP Value
@@ -51,11 +63,14 @@ programs = st.lists(instruction, min_size=1, max_size=14)
 inputs = st.lists(st.floats(-2.0, 2.0, allow_subnormal=False), min_size=1, max_size=4)
 
 
-def run(program, xs, B):
+def run(program, xs, B, nudge=None):
     """Run ``program`` on the inputs ``xs`` with backend ``B``; return every register and the root.
 
-    The root is the sum of every computed register, so every node gets a gradient."""
+    The root is the sum of every computed register, so every node gets a gradient. ``nudge =
+    (k, d)`` adds ``d`` to register ``k`` right after it is computed (the complex step)."""
     regs = list(xs)
+    if nudge is not None and nudge[0] < len(regs):
+        regs[nudge[0]] = regs[nudge[0]] + nudge[1]
 
     def at(i):
         return regs[i % len(regs)]
@@ -107,6 +122,8 @@ def run(program, xs, B):
             out = B.dot([at(i) for i, _ in pairs], [at(j) for _, j in pairs], at(bias))
         if not abs(B.val(out)) <= LIMIT:
             raise Reject
+        if nudge is not None and nudge[0] == len(regs):
+            out = out + nudge[1]
         regs.append(out)
     root = B.sum(regs[len(xs):])
     return regs, root
@@ -144,6 +161,8 @@ class ValueOps(PythonOperators):
     exp = staticmethod(lambda x: x.exp())
     log = staticmethod(lambda x: x.log())
     sqrt = staticmethod(lambda x: x.sqrt())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
     detach = staticmethod(lambda x: x.detach())
     max = staticmethod(lambda a, b: a.max(b))
     sum = staticmethod(value_sum)
@@ -158,13 +177,30 @@ def _gelu(x: float) -> float:
 
 
 class FloatOps(PythonOperators):
-    """Plain floats and the math module: the finite-difference oracle's arithmetic."""
+    """Plain floats and the math module: the finite-difference oracle's arithmetic.
+
+    ``branches`` records which side of its kink each piecewise operation (abs, relu,
+    leaky_relu, max) took, so a finite difference whose points straddle a kink is recognised."""
+
+    branches: list = []
 
     val = staticmethod(lambda v: v)
     pow = staticmethod(lambda x, p: float(x**p))
-    abs = staticmethod(abs)
-    relu = staticmethod(lambda x: max(x, 0.0))
-    leaky_relu = staticmethod(lambda x, s: x if x > 0 else s * x)
+
+    @staticmethod
+    def abs(x):
+        FloatOps.branches.append((x > 0) - (x < 0))
+        return abs(x)
+
+    @staticmethod
+    def relu(x):
+        FloatOps.branches.append((x > 0) - (x < 0))
+        return max(x, 0.0)
+
+    @staticmethod
+    def leaky_relu(x, s):
+        FloatOps.branches.append(x > 0)
+        return x if x > 0 else s * x
     tanh = staticmethod(math.tanh)
     sigmoid = staticmethod(lambda x: 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)))
     softplus = staticmethod(lambda x: x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x)))
@@ -172,8 +208,13 @@ class FloatOps(PythonOperators):
     exp = staticmethod(math.exp)
     log = staticmethod(math.log)
     sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
     detach = staticmethod(lambda x: x)  # the value only; finite differences cannot see a detach
-    max = staticmethod(lambda a, b: a if a >= b else b)
+    @staticmethod
+    def max(a, b):
+        FloatOps.branches.append(a >= b)
+        return a if a >= b else b
 
     @staticmethod
     def sum(xs):
@@ -188,6 +229,72 @@ class FloatOps(PythonOperators):
         for w, x in zip(ws, xs):
             z = z + w * x
         return z
+
+
+class ComplexOps(PythonOperators):
+    """cmath on complex numbers whose imaginary part carries the derivative (complex step).
+
+    Analytic functions are cmath's; the piecewise ones (abs, relu, leaky_relu, max) branch on
+    the real part with the conventions of micrograd: relu'(0) = 0, abs'(0) = 0, max takes the
+    first operand on a tie. ``kinks`` collects how close each branch point came, so programs
+    that pass within 1e-9 of a kink (where rounding could choose the other branch) are skipped.
+    """
+
+    kinks: list[float] = []
+
+    val = staticmethod(lambda v: v.real)
+    pow = staticmethod(lambda x, p: x**p if p != 0 else x * 0 + 1)
+
+    @staticmethod
+    def abs(x):
+        ComplexOps.kinks.append(x.real)
+        return x if x.real > 0 else (-x if x.real < 0 else 0j)
+
+    @staticmethod
+    def relu(x):
+        ComplexOps.kinks.append(x.real)
+        return x if x.real > 0 else 0j
+
+    @staticmethod
+    def leaky_relu(x, s):
+        ComplexOps.kinks.append(x.real)
+        return x if x.real > 0 else s * x
+
+    @staticmethod
+    def max(a, b):
+        ComplexOps.kinks.append(a.real - b.real)
+        return a if a.real >= b.real else b
+
+    tanh = staticmethod(cmath.tanh)
+    sigmoid = staticmethod(
+        lambda x: 1 / (1 + cmath.exp(-x)) if x.real >= 0 else cmath.exp(x) / (1 + cmath.exp(x))
+    )
+    softplus = staticmethod(
+        lambda x: x + cmath.log(1 + cmath.exp(-x)) if x.real > 0 else cmath.log(1 + cmath.exp(x))
+    )
+    gelu = staticmethod(lambda x: 0.5 * x * (1 + cmath.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))))
+    exp = staticmethod(cmath.exp)
+    log = staticmethod(cmath.log)
+    sqrt = staticmethod(cmath.sqrt)
+    sin = staticmethod(cmath.sin)
+    cos = staticmethod(cmath.cos)
+    detach = staticmethod(lambda x: complex(x.real, 0.0))  # the value, with no derivative
+    sum = staticmethod(FloatOps.sum)
+    dot = staticmethod(FloatOps.dot)
+
+
+STEP = 1e-30  # the complex step: Im(f(x + ih))/h = f'(x) + O(h²), with no cancellation at all
+
+
+def complex_step_gradients(program, xs):
+    """d(root)/d(register k) for every register, each from one complex evaluation."""
+    n = len(xs) + len(program)
+    grads = []
+    ComplexOps.kinks = []  # over every evaluation: the nudge itself can move a value off a kink
+    for k in range(n):
+        _, root = run(program, [complex(x) for x in xs], ComplexOps, nudge=(k, 1j * STEP))
+        grads.append(root.imag / STEP)
+    return grads
 
 
 def torch_ops(torch):
@@ -206,6 +313,8 @@ def torch_ops(torch):
         exp = staticmethod(torch.exp)
         log = staticmethod(torch.log)
         sqrt = staticmethod(torch.sqrt)
+        sin = staticmethod(torch.sin)
+        cos = staticmethod(torch.cos)
         # a new leaf with the same value: its grad is collected, nothing flows back to x
         detach = staticmethod(lambda x: x.detach().requires_grad_())
         # torch.maximum splits a tie 0.5/0.5; where() follows the engine's convention (first wins)
@@ -252,33 +361,110 @@ def test_every_node_matches_pytorch_float64_in_value_and_gradient(xs, program):
         assert near(v.grad, tg, 1.0 + abs(tg)), ("grad", k, v.grad, tg)
 
 
+# ---- against the complex-step derivative (always runs) -----------------------------------------
+def tight(a: float, b: float) -> bool:
+    """Agreement to 1e-10 relative: the complex step is exact to rounding, so a wrong local
+    derivative (even by a relative 1e-6) cannot hide inside the tolerance."""
+    return abs(a - b) <= 1e-10 * (1.0 + abs(b))
+
+
+def at_least(n: int) -> int:
+    """This many examples, or more under a bigger profile (HYPOTHESIS_PROFILE=fuzz)."""
+    return max(n, settings.default.max_examples)
+
+
+@settings(max_examples=at_least(400))
+@given(xs=inputs, program=programs)
+def test_every_node_gradient_matches_the_complex_step_derivative(xs, program):
+    value = float_program(program, xs)  # rejects programs outside the compared region
+    leaves = [Value(x) for x in xs]
+    regs, root = run(program, leaves, ValueOps)
+    root.backward()
+    expected = complex_step_gradients(program, xs)
+    assume(all(k == 0.0 or abs(k) > 1e-9 for k in ComplexOps.kinks))  # not a hair's breadth from a kink
+    assert math.isclose(root.data, value, rel_tol=1e-12, abs_tol=1e-12)
+    for k, (v, g) in enumerate(zip(regs, expected)):
+        assert tight(v.grad, g), ("grad of register", k, v._op, v.grad, g)
+
+
+EVERY_OPERATION = (
+    [("u", op, 0, 0.5) for op in UNARY]
+    + [("u", "leaky_relu", 0, 0.2)]
+    + [("p", p, 0) for p in POWERS]
+    + [("b", op, 0, 1) for op in BINARY]
+    + [("b", op, 1, 0) for op in BINARY]
+    + [("c", op, 0, c) for op in CONSTANT for c in (2.0, -1.5)]
+    + [("sum", [0, 1, 0]), ("dot", [(0, 1), (1, 0)], 0), ("dot", [(1, 0)], 1)]
+)
+POINTS = [[0.7, -1.3], [-0.45, 1.9], [1.6, 0.35]]
+
+
+@pytest.mark.parametrize("ins", EVERY_OPERATION, ids=[f"{ins[1]}_{ins[-1]}" for ins in EVERY_OPERATION])
+@pytest.mark.parametrize("xs", POINTS, ids=["a", "b", "c"])
+def test_every_operation_alone_matches_the_complex_step_derivative(ins, xs):
+    """Each operation, then its result multiplied by an input (so every local derivative meets a
+    non-trivial upstream gradient), at three points away from every kink: the random programs
+    above need not draw every operation, this always does."""
+    program = [ins, ("b", "*", 2, 0), ("b", "+", 3, 1)]
+    regs, root = run(program, [Value(x) for x in xs], ValueOps)
+    root.backward()
+    expected = complex_step_gradients(program, xs)
+    assert all(abs(k) > 1e-3 for k in ComplexOps.kinks)  # the points are chosen away from kinks
+    assert root.data == pytest.approx(run(program, xs, FloatOps)[1], rel=1e-12)
+    for k, (v, g) in enumerate(zip(regs, expected)):
+        assert tight(v.grad, g), ("grad of register", k, v._op, v.grad, g)
+
+
+def test_the_complex_step_oracle_tells_apart_a_derivative_off_by_one_part_in_a_million():
+    """The oracle's own sharpness on a fixed program, root = sigmoid(x) + sigmoid(x)·x."""
+    x = 0.7
+    program = [("u", "sigmoid", 0, 0.5), ("b", "*", 1, 0)]
+    g = complex_step_gradients(program, [x])[0]
+    s = 1 / (1 + math.exp(-x))
+    assert tight(g, s * (1 - s) * (1 + x) + s)
+    assert not tight(g, s * (1 - s) * (1 + 1e-6) * (1 + x) + s)  # sigmoid' wrong by 1e-6
+
+
 # ---- against central finite differences (always runs) ---------------------------------------------
+@settings(max_examples=at_least(400))
 @given(xs=inputs, program=programs)
 def test_input_gradients_match_central_finite_differences(xs, program):
+    """Richardson-extrapolated central differences (error O(h⁴)) agree with backward() to 1e-8.
+
+    A leaf is compared only where every point the differences evaluate takes the same side of
+    every kink (relu, abs, leaky_relu, max) as the point itself, and the estimates at h and h/4
+    agree: elsewhere the derivative is a convention or the function is not smooth enough."""
     assume(not any(ins[0] == "u" and ins[1] == "detach" for ins in program))  # no derivative to estimate
+    FloatOps.branches = []
     value = float_program(program, xs)
+    kinks = tuple(FloatOps.branches)
     leaves = [Value(x) for x in xs]
     _, root = run(program, leaves, ValueOps)
     assert math.isclose(root.data, value, rel_tol=1e-9, abs_tol=1e-9)
     root.backward()
+    sides = set()
 
     def f(point):
+        FloatOps.branches = []
         try:
-            return run(program, point, FloatOps)[1]
+            out = run(program, point, FloatOps)[1]
         except (Reject, OverflowError, ZeroDivisionError, ValueError):
             return math.nan
+        sides.add(tuple(FloatOps.branches))
+        return out
 
-    h = 1e-6
-    numeric = central_difference(f, xs, eps=h)
-    for k, (leaf, n) in enumerate(zip(leaves, numeric)):
-        up, down = list(xs), list(xs)
-        up[k] += h
-        down[k] -= h
-        right, left = (f(up) - value) / h, (value - f(down)) / h
-        # at a kink (relu, abs, leaky_relu at 0) the one-sided slopes differ and the derivative
-        # is a convention; such points are not evidence either way
-        assume(math.isfinite(n) and abs(right - left) <= 1e-3 * (1 + abs(n)))
-        assert math.isclose(leaf.grad, n, rel_tol=1e-4, abs_tol=1e-4 * (1 + abs(value))), (k, leaf.grad, n)
+    h = 1e-3
+    compared = 0
+    for k, leaf in enumerate(leaves):
+        sides.clear()
+        coarse, fine = extrapolated_difference(f, xs, k, h), extrapolated_difference(f, xs, k, h / 4)
+        if sides != {kinks} or not (math.isfinite(coarse) and math.isfinite(fine)):
+            continue  # a kink between the points, or outside the compared region
+        if abs(coarse - fine) > 1e-9 * (1 + abs(fine)):
+            continue  # not smooth at this scale
+        assert abs(leaf.grad - fine) <= 1e-8 * (1 + abs(fine)), (k, leaf.grad, fine)
+        compared += 1
+    assume(compared > 0)
 
 
 @given(xs=inputs, program=programs)
@@ -308,5 +494,5 @@ def test_the_programs_cover_every_operation():
     )
     seen = {v._op for v in regs} | {c._op for v in regs for c in v._prev}
     for op in ("neg", "abs", "ReLU", "LeakyReLU", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt",
-               "detach", "max", "+", "-", "*", "/", "**", "**2", "**-1", "**0.5", "sum", "dot"):
+               "sin", "cos", "detach", "max", "+", "-", "*", "/", "**", "**2", "**-1", "**0.5", "sum", "dot"):
         assert op in seen, op

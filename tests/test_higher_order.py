@@ -387,3 +387,12 @@ def _near_kink(prog, x0, h=2e-5):
             if _kinky(prog, [s.data for s in slots]):
                 return True
     return False
+
+
+def test_gradgradcheck_bad_input_gets_one_clear_error():
+    with pytest.raises(TypeError, match="gradgradcheck: f must be callable"):
+        gradgradcheck(3, [1.0])
+    with pytest.raises(TypeError, match="gradgradcheck: f must return a Value"):
+        gradgradcheck(lambda a: 2.0, [1.0])
+    with no_grad(), pytest.raises(RuntimeError, match="gradgradcheck: called inside no_grad"):
+        gradgradcheck(lambda a: a * a, [1.0])

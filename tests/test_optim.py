@@ -205,3 +205,34 @@ def test_each_step_matches_pytorch_float64(ours, theirs):
         for p, t in zip(ps, tp):
             assert p.data == pytest.approx(t.item(), abs=1e-12), f"step {step}"
     assert [p.data for p in ps] != start
+
+
+# ---- choosing an optimiser and a schedule by name (what fit and `microgradnet train` use) -------
+def test_schedule_defaults_and_checks():
+    from microgradnet import optim as O
+
+    assert O.schedule(None) is O.demo_lr and O.schedule(None, "sgd") is O.demo_lr
+    assert O.demo_lr(0, 100) == 1.0 and O.demo_lr(50, 100) == pytest.approx(0.55)
+    assert O.schedule(None, "adam")(7, 100) == 0.01
+    assert O.schedule(0.3, "sgd")(99, 100) == 0.3
+    own = O.SGD([Value(1.0)], lr=0.2)
+    assert O.schedule(None, own) is None  # an optimiser object keeps its own rate
+    assert O.schedule(lambda k, n: 0.5 / (k + 1))(1, 10) == 0.25
+    for bad in (0, -1.0, float("nan"), True, "fast"):
+        with pytest.raises(ValueError, match="lr must be a positive number"):
+            O.schedule(bad)
+
+
+def test_make_builds_the_named_optimiser_or_passes_an_object_through():
+    from microgradnet import optim as O
+
+    params = [Value(1.0), Value(2.0)]
+    sgd, adam = O.make("sgd", params, 0.1), O.make("adam", params, 0.01)
+    assert type(sgd) is O.SGD and sgd.lr == 0.1 and type(adam) is O.Adam and adam.lr == 0.01
+    assert type(O.make(None, params, 0.5)) is O.SGD
+    own = O.Adam(params)
+    assert O.make(own, params, 0.3) is own
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        O.make("rmsprop", params, 0.1)
+    with pytest.raises(TypeError, match="step\\(\\) method"):
+        O.make(42, params, 0.1)

@@ -135,3 +135,25 @@ def test_a_threshold_moves_the_boundary_for_models_trained_onto_0_1_targets():
     ax = fig.axes[0]
     assert near(pixel_at(fig, ax, -0.3, 0.25), tint(PALETTE[0]))
     assert near(pixel_at(fig, ax, 0.3, 0.25), tint(PALETTE[1]))
+
+
+def test_an_mlps_regions_are_computed_fast_in_floats_with_the_graphs_numbers():
+    """plots evaluates an nn.MLP over the grid in numpy; it must equal the model's own forward pass."""
+    import random
+
+    from microgradnet.data import make_blobs, make_moons
+    from microgradnet.nn import ACTIVATIONS, MLP
+    from microgradnet.viz.plots import Regions, _mlp_scores, _scores
+
+    for k, act in enumerate(ACTIVATIONS):
+        for sizes, (X, y) in (([5, 4, 1], make_moons(n_samples=12)), ([4, 3], make_blobs(n_samples=12))):
+            model = MLP(2, sizes, act=act, rng=random.Random(k))
+            for p in model.parameters():
+                p.data = random.Random(p.data).uniform(-1.5, 1.5)  # biases too
+            regions = Regions(X, y, 9)
+            fast = _mlp_scores(model, regions.grid)
+            assert fast is not None
+            np = pytest.importorskip("numpy")
+            graph = _scores(model, regions.grid)
+            assert np.asarray(fast) == pytest.approx(np.asarray(graph), rel=1e-12, abs=1e-12), (act, sizes)
+    assert _mlp_scores(lambda x: x[0], [[0.0, 1.0]]) is None  # any other model: its own forward pass

@@ -85,6 +85,33 @@ def test_load_model_rebuilds_whatever_was_saved(tmp_path, module):
     assert weights(loaded) == weights(original)
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        lambda fused: nn.Neuron(3, act="tanh", rng=1, fused=fused),
+        lambda fused: nn.Layer(3, 2, act="sigmoid", rng=3, fused=fused),
+        lambda fused: nn.MLP(3, [5, 2], act="gelu", rng=4, fused=fused),
+    ],
+)
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_file_does_not_depend_on_the_graph_a_model_builds(tmp_path, module, fused):
+    """Scalar graph or one 'dot' node per neuron: the same file, and each loads into the other."""
+    original = module(fused)
+    original.save(tmp_path / "m.json")
+    twin = module(not fused)
+    twin.load(tmp_path / "m.json")
+    assert weights(twin) == weights(original)
+    loaded = nn.load_model(tmp_path / "m.json", fused=not fused)
+    assert weights(loaded) == weights(original)
+    assert loaded.fused is (not fused)
+    x = [0.3, -0.2, 0.9]
+    out, back = original(x), loaded(x)
+    outs = [v.data for v in (out if isinstance(out, list) else [out])]
+    assert outs == [v.data for v in (back if isinstance(back, list) else [back])]
+    twin.save(tmp_path / "twin.json")  # the other graph writes the very same file
+    assert (tmp_path / "twin.json").read_text() == (tmp_path / "m.json").read_text()
+
+
 def test_building_from_a_file_leaves_global_random_alone(tmp_path):
     trained_looking_model().save(tmp_path / "m.json")
     random.seed(3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import re
@@ -268,3 +269,141 @@ def test_numbers_are_shown_briefly_and_read_back_close_to_their_value(x):
         assert close(float(text), x, rel=1e-3, abs_=1e-4)
     else:
         assert text in ("inf", "nan")
+
+
+# ---- the forward pass, step by step -------------------------------------------------------
+def float_forward(v: Value, values: dict[Value, float]) -> float:
+    """An independent oracle for the forward values: each op recomputed with Python floats."""
+    k = [values[c] for c in v._prev]
+    op = v._op
+    if op == "+":
+        return k[0] + k[1]
+    if op == "-":
+        return k[0] - k[1]
+    if op == "*":
+        return k[0] * k[1]
+    if op == "tanh":
+        return math.tanh(k[0])
+    if op.startswith("**"):
+        return k[0] ** float(op[2:])
+    if op == "dot":  # (b, w1..wn, x1..xn)
+        n = (len(k) - 1) // 2
+        total = k[0]
+        for j in range(1, n + 1):
+            total += k[j] * k[j + n]
+        return total
+    raise AssertionError(f"the oracle does not know op {op!r}")
+
+
+def scalar_mlp_loss() -> Value:
+    """A 2-3-1 MLP's squared error, with the default (scalar) neuron graph."""
+    model = MLP(2, [3, 1], act="tanh", rng=random.Random(1337))
+    y_hat = model([Value(2.0, label="x1"), Value(-1.0, label="x2")])
+    diff = y_hat - Value(1.0, label="y")
+    diff.label = "d"
+    return diff**2
+
+
+def test_the_forward_pass_prints_the_lectures_formula_with_numbers(tmp_path):
+    root, _ = lecture_neuron()
+    data = page_data(to_html(root, tmp_path / "n.html"))
+    lines = [f"{f['formula']} {f['numbers']}" for f in data["forward"]]
+    assert lines[-1] == "o = tanh(n) = tanh(0.8814) = 0.7071"
+    assert lines[0] == "#5 = x1 · w1 = 2.0 · (-3.0) = -6.0"  # draw_dot(number=True) numbers it 5
+    assert "n = #3 + b = (-6.0) + 6.8814 = 0.8814" in lines
+
+
+@pytest.mark.parametrize("build", ["neuron", "mlp"])
+def test_forward_steps_visit_every_operation_children_first_with_the_engines_values(tmp_path, build):
+    root = lecture_neuron()[0] if build == "neuron" else scalar_mlp_loss()
+    nodes = topological_order(root)
+    data = page_data(to_html(root, tmp_path / "p.html"))
+    ops = [i for i, v in enumerate(nodes) if v._prev]
+    assert [f["node"] for f in data["forward"]] == ops  # one step per operation: one scalar each
+    known = {v: v.data for v in nodes if not v._prev}
+    for f in data["forward"]:
+        v = nodes[f["node"]]
+        assert all(c in known for c in v._prev), "a node is computed before one of its children"
+        expected = float_forward(v, known)
+        assert close(float(f["value"][1]), expected, rel=1e-12, abs_=1e-12)
+        assert f["value"] == [fmt(v.data), repr(v.data)] and f["numbers"].endswith(f"= {fmt(v.data)}")
+        known[v] = v.data
+        assert sorted({nodes.index(c) for c in v._prev}) == f["children"]
+        filled_in = f["numbers"].rsplit(" = ", 1)[0]  # the operands' numbers, before the result
+        assert all(fmt(c.data) in filled_in for c in v._prev), f["numbers"]
+    # the leaves are shown from the start; every operation waits for its step
+    assert all(n["leaf"] == (not nodes[i]._prev) for i, n in enumerate(data["nodes"]))
+
+
+def test_a_fused_neuron_node_fills_in_every_product(tmp_path):
+    from microgradnet.engine import weighted_sum
+
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    z = weighted_sum([w1, w2], [x1, x2], b)
+    z.label = "z"
+    data = page_data(to_html(z, tmp_path / "z.html"))
+    (row,) = data["forward"]
+    line = f"{row['formula']} {row['numbers']}"
+    assert line == "z = b + w1·x1 + w2·x2 = 6.8814 + (-3.0)·2.0 + 1.0·0.0 = 0.8814"
+    (step,) = data["steps"]
+    assert len(step["updates"]) == 5  # one click updates the bias, both weights and both inputs
+
+
+def test_the_filled_in_formula_comes_from_the_same_rule_text(tmp_path, monkeypatch):
+    """One op-specific formatter: the numbers version is _rule fed numbers instead of names."""
+    import microgradnet.viz.html as page
+
+    root, _ = lecture_neuron()
+    def stub(node, names):
+        return f"{names[node]} = F⟨{', '.join(names[c] for c in node._prev)}⟩"
+
+    monkeypatch.setattr(page, "_rule", stub)
+    data = page_data(to_html(root, tmp_path / "n.html"))
+    assert data["forward"][-1]["formula"] == "o = F⟨n⟩"
+    assert data["forward"][-1]["numbers"] == "= F⟨0.8814⟩ = 0.7071"
+
+
+def test_forward_false_gives_the_backward_pass_alone(tmp_path):
+    root, _ = lecture_neuron()
+    data = page_data(to_html(root, tmp_path / "n.html", forward=False))
+    assert data["forward"] == [] and len(data["steps"]) == 5
+    with pytest.raises(TypeError, match="forward"):
+        to_html(root, tmp_path / "x.html", forward="yes")  # type: ignore[arg-type]
+
+
+# ---- names: the same as draw_dot(number=True) ---------------------------------------------
+def draw_dot_numbers(root: Value) -> dict[Value, int]:
+    """What draw_dot(number=True) writes on each operation ('3: +'), read from its DOT source."""
+    from microgradnet.viz.dot import draw_dot, trace
+
+    nodes, _ = trace(root)
+    source = draw_dot(root, number=True, max_nodes=None).source
+    found = {int(m.group(1)): int(m.group(2)) for m in re.finditer(r'\bv(\d+)op \[label="(\d+): ', source)}
+    return {nodes[i]: k for i, k in found.items()}
+
+
+@pytest.mark.parametrize("build", ["neuron", "mlp"])
+def test_unlabelled_nodes_have_draw_dots_numbers_and_constants_their_value(tmp_path, build):
+    if build == "neuron":
+        x = Value(3.0, label="x")
+        root = ((x * 2.0).tanh() + x) * Value(-0.5)  # two unlabelled constants, no labels inside
+    else:
+        root = scalar_mlp_loss()
+    nodes = topological_order(root)
+    numbers = draw_dot_numbers(root)
+    assert numbers, "draw_dot numbered nothing"
+    data = page_data(to_html(root, tmp_path / "p.html"))
+    checked = 0
+    for v, row in zip(nodes, data["nodes"]):
+        if v.label:
+            continue
+        if v._prev:
+            assert row["name"] == f"#{numbers[v]}" and row["text"] == f"#{numbers[v]}"
+        else:
+            assert row["name"] == f"({fmt(v.data)})"
+        checked += 1
+    assert checked >= 3
+    # the page's backward steps are draw_dot's numbers, in order
+    assert [numbers[nodes[s["node"]]] for s in data["steps"]] == list(range(1, len(data["steps"]) + 1))

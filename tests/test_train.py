@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from microgradnet import Value
+from microgradnet import Value, no_grad
 from microgradnet.data import make_blobs, make_moons, make_spirals
 from microgradnet.nn import MLP
 from microgradnet.optim import SGD
@@ -211,7 +211,8 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_a_progress_bar_with_loss_and_accuracy_appears_on_a_terminal_only(monkeypatch):
+def test_progress_is_a_bar_on_a_terminal_plain_lines_elsewhere_and_nothing_when_off(monkeypatch):
+    """(More in test_progress.py: the timing of the lines, the CLI in a pipe, Jupyter.)"""
     X, y = make_moons(n_samples=10)
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
@@ -223,10 +224,11 @@ def test_a_progress_bar_with_loss_and_accuracy_appears_on_a_terminal_only(monkey
     fit(demo_model(), X, y, steps=3, progress=False)
     assert quiet.getvalue() == ""
 
-    pipe = io.StringIO()  # not a terminal
+    pipe = io.StringIO()  # not a terminal: a log
     monkeypatch.setattr(sys, "stderr", pipe)
     fit(demo_model(), X, y, steps=3, progress=True)
-    assert pipe.getvalue() == ""
+    lines = pipe.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "3/3"] and all(" loss " in t for t in lines)
 
 
 def test_compile_flag_is_accepted_and_trains_the_same():
@@ -273,8 +275,10 @@ def test_bad_data_raises_a_clear_error():
         fit(demo_model(), [[float("nan"), 0.0]] + X[1:], y, progress=False)
     with pytest.raises(ValueError, match="two classes"):
         fit(demo_model(), X, [2] + y[1:], loss="hinge", progress=False)
-    with pytest.raises(ValueError, match="class labels"):
+    with pytest.raises(ValueError, match=r"between 0 and 2 \(counted from 0"):
         fit(MLP(2, [3]), X, [-1] + y[1:], loss="cross_entropy", progress=False)
+    with pytest.raises(ValueError, match=r"between 0 and 2 \(counted from 0"):
+        fit(MLP(2, [3]), X, [3] + y[1:], loss="cross_entropy", progress=False)
     with pytest.raises(ValueError, match="one output"):
         fit(MLP(2, [3]), X, y, loss="hinge", steps=1, progress=False)
 
@@ -326,3 +330,64 @@ def test_a_custom_loss_reading_data_falls_back_to_eager_training_with_a_warning(
     with pytest.warns(RuntimeWarning, match="training uncompiled"):
         history = fit(demo_model(), X, y, loss=peeking_loss, steps=3, progress=False, compile=True)
     assert len(history.loss) == 3 and all(math.isfinite(v) for v in history.loss)
+
+
+# ---- one class convention, one loss table --------------------------------------------------------
+def test_class_c_is_output_c_counted_from_0():
+    """Label c pulls output c (o^N_{c+1} in the article's names) up: after training on class 2
+    only, output 2 is the largest, and predict says 2."""
+    model = MLP(2, [3], rng=random.Random(0))
+    X = [[0.5, -0.5], [1.0, 0.2]]
+    fit(model, X, [2, 2], loss="cross_entropy", optimizer="adam", lr=0.1, steps=30, progress=False)
+    for x in X:
+        out = [v.data for v in model(x)]
+        assert max(range(3), key=out.__getitem__) == 2
+    assert predict(model, X) == [2, 2]
+
+
+def test_mse_with_k_outputs_regresses_onto_the_one_hot_vector_of_the_class():
+    model = MLP(2, [3], rng=random.Random(1))
+    X = [[0.1, 0.2], [0.3, -0.4]]
+    h = fit(model, X, [0, 2], loss="mse", steps=1, alpha=0.0, progress=False)
+    with no_grad():
+        outs = [[v.data for v in model(x)] for x in X]  # after the update; recompute the first loss
+    model2 = MLP(2, [3], rng=random.Random(1))
+    first = [[v.data for v in model2(x)] for x in X]
+    onehot = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    expected = sum((a - b) ** 2 for row, t in zip(first, onehot) for a, b in zip(row, t)) / 6
+    assert h.loss[0] == pytest.approx(expected, rel=1e-12)
+    assert outs != first
+
+
+def test_accuracy_with_a_loss_name_uses_that_losss_rule():
+    class Constant:
+        def __call__(self, x):
+            return Value(0.4)
+
+        def parameters(self):
+            return []
+
+    X, y = [[0.0, 0.0], [1.0, 1.0]], [0, 1]
+    assert accuracy(Constant(), X, y) == 0.5  # 0.4 > 0: both say class 1
+    assert accuracy(Constant(), X, y, loss="mse") == 0.5  # 0.4 < 0.5: both say class 0
+    assert predict(Constant(), X, threshold=0.5) == [0, 0]
+
+
+def test_options_after_loss_are_keywords():
+    X, y = make_moons(n_samples=10)
+    with pytest.raises(TypeError):
+        fit(demo_model(), X, y, "hinge", "sgd")  # optimizer must be named
+
+
+@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_trains_the_scalar_graph_and_the_fused_neurons_alike(fused, compiled):
+    """Same weights, same steps: the graph a neuron builds changes nothing in training."""
+    X, y = make_moons(n_samples=16, seed=2)
+    model = MLP(2, [6, 1], rng=random.Random(3), fused=fused)
+    history = fit(model, X, y, steps=4, progress=False, compile=compiled)
+    reference = MLP(2, [6, 1], rng=random.Random(3), fused=False)
+    expected = fit(reference, X, y, steps=4, progress=False)
+    assert history.loss == pytest.approx(expected.loss, rel=1e-12)
+    assert [p.data for p in model.parameters()] == pytest.approx([p.data for p in reference.parameters()],
+                                                                 rel=1e-12, abs=1e-15)

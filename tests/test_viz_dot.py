@@ -74,10 +74,24 @@ def article(label: str) -> str:
     return m.group(1) + "".join(SUP[c] for c in m.group(2)) + "".join(SUB[c] for c in m.group(3))
 
 
-def label_of(source: str, value: Value) -> str:
-    """The DOT id of the record node whose label starts with ``value``'s label."""
+def records(source: str) -> dict[str, tuple[str, ...]]:
+    """Record fields by node id: ``{ a | b }`` (fields side by side) and ``a | b`` (stacked,
+    as in left-to-right pictures) both read as ("a", "b")."""
+    out = {}
     for uid, attrs in node_blocks(source).items():
-        if re.search(r'label="\{ ' + re.escape(article(value.label)) + r" \|", attrs):
+        m = re.search(r'label="((?:[^"\\]|\\.)*)"', attrs)
+        if m and "shape=" not in attrs:
+            text = m.group(1).strip()
+            if text.startswith("{ ") and text.endswith(" }"):
+                text = text[2:-2]
+            out[uid] = tuple(f.strip() for f in text.split(" | "))
+    return out
+
+
+def label_of(source: str, value: Value) -> str:
+    """The DOT id of the record node whose first field is ``value``'s label."""
+    for uid, fields in records(source).items():
+        if fields[0] == article(value.label):
             return uid
     raise AssertionError(f"no node labelled {value.label!r}")
 
@@ -133,7 +147,7 @@ def test_trace_draws_micrograds_own_value():
     source = draw_dot(c).source
     assert "ReLU" in source
     for node in (a, b, c):  # the grads micrograd itself computed
-        assert f"{{ data {node.data:.4f} | grad {node.grad:.4f} }}" in source
+        assert (f"data {node.data:.4f}", f"grad {node.grad:.4f}") in records(source).values()
 
 
 def test_a_students_hand_typed_class_draws_even_if_unhashable():
@@ -161,7 +175,8 @@ def test_a_list_of_outputs_draws_as_one_picture():
     assert {id(n) for n in nodes} == reachable(outs[0]) | reachable(outs[1])
     assert nodes.count(x) == 1
     source = draw_dot(outs).source
-    assert "{ t |" in source and "{ d |" in source and source.count("{ x |") == 1
+    firsts = [fields[0] for fields in records(source).values()]
+    assert "t" in firsts and "d" in firsts and firsts.count("x") == 1
 
 
 def test_trace_rejects_something_that_is_not_a_value():
@@ -176,9 +191,9 @@ def test_draw_dot_is_a_digraph_with_a_record_per_value_showing_label_data_and_gr
     loss, v = lecture_graph()
     g = draw_dot(loss)
     assert isinstance(g, graphviz.Digraph)
-    assert g.format == "svg" and "rankdir=LR" in g.source
+    assert g.format == "svg" and "rankdir=LR" in g.source  # small enough for micrograd's direction
     for name, node in v.items():
-        assert f"{{ {name} | data {node.data:.4f} | grad {node.grad:.4f} }}" in g.source
+        assert (name, f"data {node.data:.4f}", f"grad {node.grad:.4f}") in records(g.source).values()
 
 
 def test_each_operation_is_an_oval_fed_by_its_operands_in_operand_order():
@@ -196,7 +211,7 @@ def test_each_operation_is_an_oval_fed_by_its_operands_in_operand_order():
 
 def test_a_neurons_weighted_sum_reads_as_a_formula():
     random.seed(0)
-    neuron = microgradnet.nn.Neuron(2)
+    neuron = microgradnet.nn.Neuron(2, fused=True)  # one n-ary node (the default is micrograd's * and +)
     out = neuron([Value(1.0), Value(2.0)])
     assert "Σ w·x + b" in draw_dot(out).source
 
@@ -268,21 +283,26 @@ def test_color_by_grad_uses_blue_for_positive_red_for_negative_and_a_legend():
     assert order.index(fill_of(source, label_of(source, v["a"]))) >= order.index(
         fill_of(source, label_of(source, v["L"]))
     )
-    assert "cluster_legend" in source and "grad colour" in source
+    legend = re.search(r"label=<(.*)>", source, flags=re.S)
+    assert legend and "grad colour" in legend.group(1)
+    swatches = re.findall(r'bgcolor="(#[0-9a-f]{6})"', legend.group(1))
+    assert swatches == [GRAD_COLORS[k] for k in (-4, -3, -2, -1, 0, 1, 2, 3, 4)]  # one row, red to blue
 
 
 def test_worksheet_hides_gradients_except_the_roots_and_the_answer_key_shows_them():
     loss, v = lecture_graph()
     sheet = draw_dot(loss, hide="grad").source
     key = draw_dot(loss, hide="grad", answer_key=True).source
+    sheet_fields, key_fields = records(sheet).values(), records(key).values()
     for name, node in v.items():
         answer = f"grad {node.grad:.4f}"
         if node is loss:
             assert answer in sheet  # the starting point dL/dL = 1 is given
         else:
-            assert f"{{ {name} | data {node.data:.4f} | {answer} }}" not in sheet
-            assert f"{{ {name} | data {node.data:.4f} | grad ___" in sheet
-        assert f"{{ {name} | data {node.data:.4f} | {answer} }}" in key
+            assert (name, f"data {node.data:.4f}", answer) not in sheet_fields
+            assert any(f[:2] == (name, f"data {node.data:.4f}") and f[2].startswith("grad ___")
+                       for f in sheet_fields)
+        assert (name, f"data {node.data:.4f}", answer) in key_fields
     assert "Fill in the gradients" in sheet and "Answer key" in key
     assert sorted(node_blocks(sheet)) == sorted(node_blocks(key))  # same nodes, same layout
     assert edges_of(sheet) == edges_of(key)
@@ -342,7 +362,7 @@ def cluster_members(source: str) -> dict[str, set[str]]:
 
 def test_an_mlp_graph_gets_a_box_per_neuron_inside_a_box_per_layer():
     random.seed(1)
-    model = MLP(2, [3, 1])
+    model = MLP(2, [3, 1], fused=True)
     out = model([Value(0.5, label="x_1"), Value(-1.0, label="x_2")])
     out.backward()
     source = draw_dot(out).source
@@ -361,10 +381,11 @@ def test_an_mlp_graph_gets_a_box_per_neuron_inside_a_box_per_layer():
     assert "cluster_layer1" not in draw_dot(out, clusters=False).source
 
 
-def training_graph(points: int) -> tuple[Value, MLP]:
-    """A hinge-loss training graph: MLP(2, [16, 16, 1]) on ``points`` samples."""
+def training_graph(points: int, fused: bool = False) -> tuple[Value, MLP]:
+    """A hinge-loss training graph: MLP(2, [16, 16, 1]) on ``points`` samples (``fused``: one
+    n-ary node per neuron, about 70 Values per sample instead of 650)."""
     rng = random.Random(0)
-    model = MLP(2, [16, 16, 1], rng=rng)
+    model = MLP(2, [16, 16, 1], rng=rng, fused=fused)
     X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(points)]
     Y = [1.0 if x[0] * x[1] > 0 else -1.0 for x in X]
     losses = [(1 + -y * model(x)).relu() for x, y in zip(X, Y)]
@@ -375,7 +396,7 @@ def training_graph(points: int) -> tuple[Value, MLP]:
 
 
 def test_a_60000_node_training_graph_warns_and_collapses_quickly_instead_of_hanging():
-    loss, model = training_graph(850)
+    loss, model = training_graph(850, fused=True)
     assert len(trace(loss)[0]) > 60_000
     start = time.perf_counter()
     with pytest.warns(UserWarning, match=r"more than max_nodes=500.*collapsed view"):
@@ -441,3 +462,129 @@ def test_max_nodes_none_draws_every_node():
 
 def test_top_level_draw_dot_is_the_same_function():
     assert microgradnet.draw_dot is draw_dot and microgradnet.trace is trace
+
+
+# ---- worksheets, layout and the medium ----------------------------------------------------------
+def test_a_forward_worksheet_keeps_the_inputs_and_blanks_every_computed_value():
+    loss, v = lecture_graph()
+    fields = records(draw_dot(loss, hide="data").source)
+    by_name = {f[0]: f for f in fields.values()}
+    for name, node in v.items():
+        data = by_name[name][1]
+        if node._prev:
+            assert data.startswith("data ___"), f"{name} is computed: left blank"
+        else:
+            assert data == f"data {node.data:.4f}", f"{name} is an input: given"
+
+
+def test_worksheet_titles_say_what_is_blank():
+    loss, _ = lecture_graph()
+    assert "Fill in the gradients" in draw_dot(loss, hide="grad").source
+    both = draw_dot(loss, hide=["data", "grad"]).source
+    assert "Fill in the values, then the gradients" in both and "Fill in the gradients" not in both
+    assert "Fill in the values (forward pass)" in draw_dot(loss, hide="data").source
+
+
+def test_a_worksheets_tooltips_do_not_give_the_answers_away():
+    loss, v = lecture_graph()
+    sheet = draw_dot(loss, hide="grad").source
+    for name, node in v.items():
+        if node is not loss and node.grad != 0:
+            assert f"grad = {node.grad!r}" not in sheet, name
+    assert f"grad = {v['a'].grad!r}" in draw_dot(loss).source  # an ordinary picture has them
+
+
+def test_fields_and_compact_numbers():
+    loss, v = lecture_graph()
+    fields = records(draw_dot(loss, fields=("data",), compact=True).source).values()
+    assert ("a", "data 2") in fields and ("e", "data -6") in fields
+    assert not any(f.startswith("grad") for rec in fields for f in rec)
+    with pytest.raises(ValueError, match="fields"):
+        draw_dot(loss, fields=("value",))
+
+
+def test_the_colour_legend_is_one_line_under_the_picture_not_a_column():
+    loss, _ = lecture_graph()
+    plain = ET.fromstring(svg(draw_dot(loss, rankdir="LR")))
+    coloured = ET.fromstring(svg(draw_dot(loss, rankdir="LR", color="grad")))
+
+    def height(root: ET.Element) -> float:
+        return float(root.get("height").removesuffix("pt"))
+
+    # the legend adds one line of swatches (about 30 pt), not a column of nine (the old 1.7x)
+    assert height(coloured) <= height(plain) + 45
+
+
+def test_fontsize_sets_the_size_of_every_nodes_text():
+    loss, _ = lecture_graph()
+    root = ET.fromstring(svg(draw_dot(loss, fontsize=20)))
+    sizes = {float(t.get("font-size")) for t in root.iter(f"{SVG_NS}text")}
+    assert sizes == {20.0}
+    with pytest.raises(ValueError, match="fontsize"):
+        draw_dot(loss, fontsize=0)
+
+
+def test_auto_direction_keeps_the_lectures_neuron_left_to_right_and_turns_an_mlp_loss_top_to_bottom():
+    from microgradnet.examples import lecture_neuron
+
+    neuron = draw_dot(lecture_neuron())
+    assert neuron.graph_attr["rankdir"] == "LR" and neuron.note is None
+    random.seed(1)
+    model = MLP(2, [3, 1])
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    g = draw_dot(loss)
+    assert g.graph_attr["rankdir"] == "TB"
+    assert "top to bottom" in g.note  # and it says so under the picture
+    assert not g.display().scrolls and g.display().text >= 12
+    assert g.note in g._repr_mimebundle_()["text/html"]
+    assert draw_dot(loss, rankdir="LR").graph_attr["rankdir"] == "LR"  # asked for: kept
+
+
+def bezier_points(d: str) -> list[tuple[float, float]]:
+    """Points along an SVG path of cubic Béziers ('M x,y C x,y x,y x,y ...'), 20 per segment."""
+    numbers = [tuple(map(float, p.split(","))) for p in re.findall(r"-?[\d.]+,-?[\d.]+", d)]
+    out = [numbers[0]]
+    for k in range(1, len(numbers) - 2, 3):
+        p0, p1, p2, p3 = numbers[k - 1], numbers[k], numbers[k + 1], numbers[k + 2]
+        for s in range(1, 21):
+            t = s / 20
+            out.append(tuple(
+                (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t**3 * e
+                for a, b, c, e in zip(p0, p1, p2, p3)
+            ))
+    return out
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_no_edge_runs_over_a_neuron_or_layer_title(rankdir):
+    random.seed(1)
+    model = MLP(2, [3, 1], fused=True)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    root = ET.fromstring(svg(draw_dot(loss, rankdir=rankdir)))
+    titles = []
+    for t in root.iter(f"{SVG_NS}text"):
+        if re.fullmatch(r"(neuron \d+ of )?layer \d+", t.text or ""):
+            size, x, y = float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
+            half = len(t.text) * 0.3 * size  # generous: 0.6 em a character
+            titles.append((t.text, x - half, x + half, y - size, y + 0.25 * size))
+    assert len(titles) == 3 + 1 + 2  # each neuron and each layer is named
+    for g in root.iter(f"{SVG_NS}g"):
+        if g.get("class") != "edge":
+            continue
+        for path in g.iter(f"{SVG_NS}path"):
+            for px, py in bezier_points(path.get("d")):
+                for text, x0, x1, y0, y1 in titles:
+                    assert not (x0 <= px <= x1 and y0 <= py <= y1), f"an edge runs over {text!r}"
+
+
+def test_scale_shows_a_small_graph_larger_in_the_notebook():
+    loss, _ = lecture_graph()
+    g = draw_dot(loss, scale=1.5)
+    natural = ET.fromstring(svg(draw_dot(loss)))
+    html = g._repr_mimebundle_()["text/html"]
+    shown = float(re.search(r'<svg width="([\d.]+)px"', html).group(1))
+    assert shown == pytest.approx(float(natural.get("width").removesuffix("pt")) * 4 / 3 * 1.5, abs=1)
+    with pytest.raises(ValueError, match="scale"):
+        draw_dot(loss, scale=-1)

@@ -16,6 +16,18 @@ from microgradnet.viz.dot import GRAD_COLORS
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
+def neurons(root: ET.Element) -> dict[str, tuple[float, float, float]]:
+    """Drawn neurons: name -> (cx, cy, radius) of their circle."""
+    out = {}
+    for g in root.iter(f"{SVG_NS}g"):
+        if g.get("class") == "node":
+            title = g.find(f"{SVG_NS}title").text
+            shape = next(g.iter(f"{SVG_NS}ellipse"), None)  # inside the tooltip link
+            if shape is not None and title.startswith("o"):
+                out[title] = (float(shape.get("cx")), float(shape.get("cy")), float(shape.get("rx")))
+    return out
+
+
 def trained_model() -> MLP:
     model = MLP(2, [3, 1], rng=random.Random(7))
     out = model([Value(0.5), Value(-1.5)])
@@ -78,7 +90,7 @@ def test_grads_true_shows_each_weights_and_biass_gradient():
         assert f"grad {p.grad!r}" in with_grads  # exact value in the tooltip
         assert f"grad {p.grad!r}" not in plain
     w = model.layers[0].neurons[1].w[0]
-    assert f"∇ {w.grad:.2f}" in with_grads  # and rounded on the edge of a small network
+    assert f"grad {w.grad:.2f}" in with_grads  # and rounded on the edge of a small network
 
 
 def test_micrograds_own_mlp_draws_too():
@@ -116,15 +128,138 @@ def test_too_many_weights_warns_and_keeps_the_largest():
 def test_rendered_neuron_1_comes_first_in_every_column(engine, rankdir):
     model = MLP(3, [4, 4, 1], rng=random.Random(2))
     root = ET.fromstring(svg(draw_mlp(model, rankdir=rankdir), engine=engine))
-    centre = {}
-    for g in root.iter(f"{SVG_NS}g"):
-        if g.get("class") == "node":
-            title = g.find(f"{SVG_NS}title").text
-            shape = next(g.iter(f"{SVG_NS}ellipse"), None)  # inside the tooltip link
-            if shape is not None:
-                centre[title] = (float(shape.get("cx")), float(shape.get("cy")))
+    centre = {title: (cx, cy) for title, (cx, cy, _) in neurons(root).items()}
     assert len(centre) == 3 + 4 + 4 + 1
     axis = 1 if rankdir == "LR" else 0  # LR: down the column (SVG y grows downwards); TB: across
     for layer, size in enumerate(model.sizes):
         positions = [centre[f"o{layer}_{k}"][axis] for k in range(1, size + 1)]
         assert positions == sorted(positions) and len(set(positions)) == size
+
+
+# ---- made for projection ------------------------------------------------------------------------
+def small_net() -> MLP:
+    return MLP(2, [2, 2, 1], act="tanh", rng=random.Random(1))
+
+
+def forward_floats(model: MLP, x: list[float], nudge: tuple[int, int, float] | None = None) -> list[list[float]]:  # noqa: E501
+    """Each layer's outputs on plain floats (written out here); ``nudge=(ℓ, i, h)`` adds h to o^ℓ_i."""
+    import math
+
+    outs, current = [], list(x)
+    for ell, layer in enumerate(model.layers, start=1):
+        last = ell == len(model.layers)
+        z = [n.b.data + sum(w.data * v for w, v in zip(n.w, current)) for n in layer.neurons]
+        current = z if last else [math.tanh(v) for v in z]
+        if nudge and nudge[0] == ell:
+            current[nudge[1] - 1] += nudge[2]
+        outs.append(current)
+    return outs
+
+
+def test_with_an_input_and_a_target_each_neuron_shows_its_value_and_its_gradient():
+    model = small_net()
+    x, y = [0.5, -1.0], 1.0
+    before = [p.grad for p in model.parameters()]
+    source = draw_mlp(model, x=x, target=[y]).source
+    assert [p.grad for p in model.parameters()] == before  # the model's own grads are untouched
+    values = forward_floats(model, x)
+
+    def error(nudge=None) -> float:
+        return (forward_floats(model, x, nudge)[-1][0] - y) ** 2
+
+    for ell, layer in enumerate(model.layers, start=1):
+        for i in range(1, len(layer.neurons) + 1):
+            h = 1e-6
+            grad = (error((ell, i, h)) - error((ell, i, -h))) / (2 * h)  # ∂e/∂o, central differences
+            label = re.search(rf'o{ell}_{i} \[label="([^"]*)"', source).group(1)
+            assert f"{values[ell - 1][i - 1]:.2f}" in label
+            assert f"grad {grad:.2f}" in label.replace("-0.00", "0.00")
+
+
+def test_every_glyph_is_in_the_font_the_renderer_uses():
+    """PNG renderers draw a missing glyph as an empty box (∇ did): every character of every
+    label must be in the font that fontconfig gives for the picture's font family."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig (fc-match) is not installed: cannot tell which font PNGs use")
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    from microgradnet.examples import lecture_neuron
+    from microgradnet.viz import draw_dot
+
+    pictures = [
+        svg(draw_mlp(small_net(), grads=True)),
+        svg(draw_mlp(small_net(), x=[0.5, -1.0], target=[1.0])),
+        svg(draw_dot(lecture_neuron())),
+    ]
+    checked = 0
+    for picture in pictures:
+        for t in ET.fromstring(picture).iter(f"{SVG_NS}text"):
+            family = t.get("font-family", "Times").split(",")[0]
+            found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+            path = found.stdout
+            cmap = ttlib.TTFont(path, fontNumber=0).getBestCmap()
+            missing = [ch for ch in (t.text or "") if ch.strip() and ord(ch) not in cmap]
+            assert not missing, f"{family} ({path}) has no glyph for {missing} in {t.text!r}"
+            checked += 1
+    assert checked > 30
+
+
+def boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Edge-label boxes: name -> (x0, y0, x1, y1) from the drawn outline's points."""
+    out = {}
+    for g in root.iter(f"{SVG_NS}g"):
+        title = g.find(f"{SVG_NS}title")
+        if g.get("class") == "node" and title is not None and title.text.startswith("w"):
+            shape = next(g.iter(f"{SVG_NS}path"), None)  # (an Element without children is falsy)
+            if shape is None:
+                shape = next(g.iter(f"{SVG_NS}polygon"))
+            nums = [float(v) for v in re.findall(r"-?[\d.]+", shape.get("d") or shape.get("points"))]
+            xs, ys = nums[0::2], nums[1::2]
+            out[title.text] = (min(xs), min(ys), max(xs), max(ys))
+    return out
+
+
+@pytest.mark.parametrize("engine", available_engines())
+@pytest.mark.parametrize("kwargs", [dict(grads=True), dict(x=[0.5, -1.0], target=[1.0]), dict(rankdir="TB")])
+def test_weight_labels_sit_on_their_own_edge_and_overlap_nothing(engine, kwargs):
+    model = small_net()
+    root = ET.fromstring(svg(draw_mlp(model, **kwargs), engine=engine))
+    labels, centres = boxes(root), neurons(root)
+    assert len(labels) == 2 * 2 + 2 * 2 + 2  # every weight has its label
+    names = sorted(labels)
+    for a in range(len(names)):
+        x0, y0, x1, y1 = labels[names[a]]
+        for b in range(a + 1, len(names)):
+            u0, v0, u1, v1 = labels[names[b]]
+            assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, f"{names[a]} overlaps {names[b]}"
+        for name, (cx, cy, r) in centres.items():
+            nx, ny = min(max(cx, x0), x1), min(max(cy, y0), y1)  # nearest point of the box
+            assert (nx - cx) ** 2 + (ny - cy) ** 2 >= r * r, f"{names[a]} covers neuron {name}"
+        ell, i, j = map(int, names[a][1:].split("_"))
+        (ax, ay, _), (bx, by, _) = centres[f"o{ell - 1}_{j}"], centres[f"o{ell}_{i}"]
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        # the box's centre lies on the line from input j to neuron i: its own edge runs through it
+        length = ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5
+        distance = abs((bx - ax) * (ay - my) - (ax - mx) * (by - ay)) / length
+        assert distance < 1.5, names[a]
+        assert min(ax, bx) - 1 <= mx <= max(ax, bx) + 1
+
+
+def test_a_2_16_16_1_network_fills_a_16_9_slide_with_legible_text():
+    from microgradnet.viz.render import measure
+
+    model = MLP(2, [16, 16, 1], rng=random.Random(1337))
+    g = draw_mlp(model, x=[0.5, -1.0], target=[1.0])
+    size = measure(svg(g))
+    assert size.width > size.height  # landscape, not the old 805 x 1,859 portrait
+    on_slide = min(1920 / size.width, 1080 / size.height)
+    assert size.min_text * min(on_slide, 1.0) >= 12
+
+
+def test_a_target_without_an_input_and_inputs_of_the_wrong_size_are_clear_errors():
+    with pytest.raises(ValueError, match="target= needs x="):
+        draw_mlp(small_net(), target=[1.0])
+    with pytest.raises(ValueError, match="x= needs 2 numbers"):
+        draw_mlp(small_net(), x=[1.0, 2.0, 3.0])

@@ -3,9 +3,12 @@
     python -c "from microgradnet.bench.workloads import main; main()" W1 micrograd 100
 
 prints one JSON object with the measurements (seconds, or bytes per node for W4).
-Engines: ``micrograd`` (micrograd 0.1.0), ``microgradnet``, ``reference`` (a microgpt-style
-Value, ``reference.py``), ``floats`` (W1f only) and ``compiled`` (W1c only). Default
-interpreter settings are kept: the garbage collector is on and the recursion limit is Python's.
+Engines: ``micrograd`` (micrograd 0.1.0), ``microgradnet`` (its default scalar graph: the same
+65,818-node graph as micrograd's), ``fused`` (microgradnet with ``MLP(..., fused=True)``: one
+'dot' node per neuron), ``reference`` (a microgpt-style Value, ``reference.py``), ``floats``
+(W1f only), ``compiled`` and ``compiled-fused`` (compiled replay of either graph; W1c, W1e).
+Default interpreter settings are kept: the garbage collector is on and the recursion limit is
+Python's.
 
 Times are the worker's CPU time (``time.process_time``): on a machine shared with other work
 it is far steadier than wall-clock time, and for this single-threaded code it is the same
@@ -25,6 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 ENGINES = ("micrograd", "microgradnet", "reference")
+W1_ENGINES = ("micrograd", "microgradnet", "fused", "reference")  # eager training step
+COMPILED = ("compiled", "compiled-fused")
+E2E_ENGINES = ("microgradnet", "fused", "compiled", "compiled-fused")
 
 
 def load_engine(name: str) -> tuple[type, Callable[..., Any]]:
@@ -32,9 +38,16 @@ def load_engine(name: str) -> tuple[type, Callable[..., Any]]:
     if name == "micrograd":
         from micrograd.engine import Value
         from micrograd.nn import MLP
-    elif name == "microgradnet":
+    elif name in ("microgradnet", "compiled"):
         from microgradnet.engine import Value  # type: ignore[assignment]
         from microgradnet.nn import MLP  # type: ignore[assignment]
+    elif name in ("fused", "compiled-fused"):
+        import functools
+
+        from microgradnet.engine import Value  # type: ignore[assignment]
+        from microgradnet.nn import MLP as _MLP
+
+        MLP = functools.partial(_MLP, fused=True)  # type: ignore[assignment]
     elif name == "reference":
         from .reference import MLP  # type: ignore[assignment]
         from .reference import RefValue as Value  # type: ignore[assignment]
@@ -92,11 +105,66 @@ def svm_loss(model: Any, X: list, y: list[int]) -> Any:
     return data_loss + reg
 
 
-def w1(engine: str, points: int, steps: int) -> dict[str, float]:
-    """Forward + zero_grad + backward + SGD, exactly micrograd's demo loop; median step time."""
+def count_nodes(root: Any) -> int:
+    """Nodes reachable from ``root`` (micrograd's ``_prev`` sets, microgradnet's tuples, the
+    microgpt-style ``_children``)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.extend(getattr(v, "_prev", None) or getattr(v, "_children", ()))
+    return len(seen)
+
+
+def _demo(engine: str, points: int) -> tuple[Any, list[Any], Callable[[int], None], dict[str, float]]:
+    """(model, parameters, step(k), extra) for micrograd's demo on ``engine``: ``step(k)`` is
+    one training step at learning rate 1.0 − 0.9·k/100. For compiled engines, building the
+    step records the graph (``extra['record']``, seconds of CPU time)."""
     random.seed(1337)
     X, y = make_moons(points)
+    Value, MLP = load_engine(engine)
+    model = MLP(2, [16, 16, 1])
+    params = model.parameters()
+    extra: dict[str, float] = {}
+    if engine in COMPILED:
+        from microgradnet.compile import compile_step
+
+        t = _now()
+        compiled = compile_step(lambda X, y: svm_loss(model, X, y), X, y, params=params)
+        extra["record"] = _since(t)[0]
+
+        def step(k: int) -> None:
+            model.zero_grad()
+            compiled(X, y)
+            lr = 1.0 - 0.9 * k / 100
+            for p in params:
+                p.data -= lr * p.grad
+
+    else:
+
+        def step(k: int) -> None:
+            inputs = [list(map(Value, x)) for x in X]
+            loss = svm_loss(model, inputs, y)
+            model.zero_grad()
+            loss.backward()
+            lr = 1.0 - 0.9 * k / 100
+            for p in params:
+                p.data -= lr * p.grad
+
+    return model, params, step, extra
+
+
+def w1(engine: str, points: int, steps: int) -> dict[str, float]:
+    """Forward + zero_grad + backward + SGD, exactly micrograd's demo loop; median step time.
+
+    Also reports the graph's size (``nodes``, counted outside the timed steps) and, compiled,
+    the recording time (``record``) and the first replay (``first``) apart from the median."""
     if engine == "floats":
+        random.seed(1337)
+        X, y = make_moons(points)
         from .floats import FloatMLP, train_step
 
         fmodel = FloatMLP(2, [16, 16, 1])
@@ -109,42 +177,32 @@ def w1(engine: str, points: int, steps: int) -> dict[str, float]:
 
         float_step()  # warm-up
         return _median_time(float_step, steps)
-    Value, MLP = load_engine("microgradnet" if engine == "compiled" else engine)
-    model = MLP(2, [16, 16, 1])
-    params = model.parameters()
+    model, _params, step, extra = _demo(engine, points)
+    Value, _ = load_engine(engine)
+    X, y = make_moons(points)
+    nodes = count_nodes(svm_loss(model, [list(map(Value, x)) for x in X], y))
     k = 0
-    extra: dict[str, float] = {}
-    if engine == "compiled":
-        from microgradnet.compile import compile_step
 
-        t = _now()
-        compiled = compile_step(lambda X, y: svm_loss(model, X, y), X, y, params=params)
-        extra["record"] = _since(t)[0]
+    def timed() -> None:
+        nonlocal k
+        step(k)
+        k += 1
 
-        def step() -> None:
-            nonlocal k
-            model.zero_grad()
-            compiled(X, y)
-            lr = 1.0 - 0.9 * k / 100
-            for p in params:
-                p.data -= lr * p.grad
-            k += 1
+    t = _now()
+    timed()  # warm-up (compiled: the first replay)
+    if engine in COMPILED:
+        extra["first"] = _since(t)[0]
+    return {**_median_time(timed, steps), **extra, "nodes": nodes}
 
-    else:
 
-        def step() -> None:
-            nonlocal k
-            inputs = [list(map(Value, x)) for x in X]
-            loss = svm_loss(model, inputs, y)
-            model.zero_grad()
-            loss.backward()
-            lr = 1.0 - 0.9 * k / 100
-            for p in params:
-                p.data -= lr * p.grad
-            k += 1
-
-    step()  # warm-up (and, compiled, the first replay)
-    return {**_median_time(step, steps), **extra}
+def w1e(engine: str, points: int, steps: int) -> dict[str, float]:
+    """The whole demo end to end: build the model, (record,) then ``steps`` training steps."""
+    t = _now()
+    _model, _params, step, extra = _demo(engine, points)
+    for k in range(steps):
+        step(k)
+    cpu, wall = _since(t)
+    return {"time": cpu, "wall": wall, "steps": steps, **extra}
 
 
 def _split(t0: tuple[float, float], t1: tuple[float, float], t2: tuple[float, float]) -> dict[str, float]:
@@ -233,6 +291,8 @@ def run(workload: str, engine: str, size: int, inner: int) -> dict[str, Any]:
     try:
         if workload in ("W1", "W1f", "W1c"):
             return w1(engine, size, inner)
+        if workload == "W1e":
+            return w1e(engine, size, inner)
         if workload == "W2":
             return w2(engine, size, inner)
         if workload == "W3":

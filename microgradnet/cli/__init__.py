@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-SUBCOMMANDS = ("demo", "train", "graph", "equations", "bench")
+SUBCOMMANDS = ("demo", "train", "graph", "equations", "bench", "playground", "worksheet")
 
 
 class CLIError(Exception):

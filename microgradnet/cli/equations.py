@@ -1,4 +1,5 @@
-"""``microgradnet equations``: the article's Equations 8, 9 and 12 against backward(), weight by weight."""
+"""``microgradnet equations``: the Equations 8, 9 and 12 of the article "Backpropagation made right,
+for a certain value of right" against backward(), weight by weight."""
 
 from __future__ import annotations
 
@@ -6,26 +7,31 @@ import argparse
 import math
 import random
 
+from .. import losses
 from . import CLIError
 
-HELP = "compare the article's Equation 8 with backward() for every weight of a small network"
+HELP = ('the equations of "Backpropagation made right, for a certain value of right" '
+        "against backward(), weight by weight")
 EXAMPLES = """\
+The equations are those of the article "Backpropagation made right, for a certain value of right".
+
 examples:
   microgradnet equations
-      the default network (sizes 2,3,3,2, tanh, NLL loss, target class 1, seed 0)
+      the default network (sizes 2,3,3,2, tanh, NLL loss, target class 0, seed 0)
   microgradnet equations --sizes 2,3,3,2 --act tanh --loss nll --target 1 --seed 0 --explain 1,2,1
       ... and the arithmetic for ∂e/∂w^1_{2,1}, numbers substituted
   microgradnet equations --sizes 2,4,1 --act relu --loss bce --target 0 --input=-0.5,1.2
       one logit, binary cross-entropy (write --input=... when the first number is negative)
   microgradnet equations --sizes 3,2 --loss mse --target 0.5,-1 --no-bias --explain 1,1,3
 
-Indices count from 1 as in the article: layer ℓ = 1..N, neuron i = 1..d_ℓ, input j = 1..d_{ℓ-1};
-j = 0 is the bias b^ℓ_i (the weight on a constant input 1). The NLL target class also counts
-from 1. --sizes lists d_0 (inputs), d_1, ..., d_N (outputs).
+Weight indices count from 1 as in the article: layer ℓ = 1..N, neuron i = 1..d_ℓ, input
+j = 1..d_{ℓ-1}; j = 0 is the bias b^ℓ_i (the weight on a constant input 1). Classes count from
+0, as everywhere in microgradnet (and PyTorch): --target 0 is the first output, o^N_1.
+--sizes lists d_0 (inputs), d_1, ..., d_N (outputs).
 """
 
 MAX_WEIGHTS = 10_000  # one printed line per weight: beyond this a table is no longer a teaching aid
-LOSS_DEFAULT_TARGET = {"nll": "1", "bce": "1", "hinge": "1"}  # mse: all zeros
+DEFAULT_TARGET = {"cross_entropy": 0, "bce": 1, "hinge": 1}  # classes (from 0); mse: all zeros
 
 
 def _act_choices() -> list[str]:
@@ -36,18 +42,19 @@ def _act_choices() -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
-    from ..equations import LOSSES
+    from ..equations import LOSSES  # the registry's losses under the article's names
 
     parser.add_argument("--sizes", default="2,3,3,2", metavar="D0,D1,...,DN",
                         help="layer widths, inputs first (default: 2,3,3,2)")
     parser.add_argument("--act", default="tanh", choices=_act_choices(),
                         help="φ on layers 1..N-1; the last layer is linear (default: tanh)")
-    parser.add_argument("--loss", default="nll", choices=list(LOSSES),
-                        help="nll (softmax), mse, bce (one logit), hinge (one output, target ±1); "
-                        "default nll")
+    parser.add_argument("--loss", default="nll", choices=[*LOSSES, "cross_entropy"],
+                        help="nll (= cross_entropy, on a softmax), mse, bce (one logit), "
+                        "hinge (one output); default nll")
     parser.add_argument("--target", default=None,
-                        help="nll: class 1..d_N; mse: d_N numbers; bce: 0..1; hinge: 1 or -1 "
-                        "(default: class 1, zeros for mse, 1 otherwise)")
+                        help="nll: the class, counted from 0 (0..d_N-1); mse: d_N numbers; "
+                        "bce: class 0 or 1 or a probability; hinge: class 0 or 1 (y = -1/+1) "
+                        "(default: class 0 for nll, zeros for mse, class 1 otherwise)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the weights and the default input")
     parser.add_argument("--input", default=None, metavar="X1,X2,...",
                         help="the sample x, d_0 numbers (default: drawn from the seed)")
@@ -104,20 +111,22 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def parse_target(loss: str, text: str | None, d_out: int) -> int | float | list[float]:
-    """The --target text for ``loss`` (None: the default target)."""
+    """The --target text for ``loss`` (None: the default target); a whole number is a class."""
+    name = losses.get(loss).name
     if text is None:
-        return [0.0] * d_out if loss == "mse" else int(LOSS_DEFAULT_TARGET[loss])
-    if loss == "nll":
+        return [0.0] * d_out if name == "mse" else DEFAULT_TARGET[name]
+    if name == "cross_entropy":
         try:
             return int(text)
         except ValueError:
-            raise CLIError(f"--target for nll must be a class number 1..{d_out}, got {text!r}") from None
+            raise CLIError(f"--target for {loss} must be a class number 0..{d_out - 1} "
+                           f"(counted from 0), got {text!r}") from None
     values = parse_floats(text, "--target")
-    if loss == "mse":
+    if name == "mse" and (len(values) != 1 or d_out == 1):
         return values
     if len(values) != 1:
         raise CLIError(f"--target for {loss} must be one number, got {text!r}")
-    return values[0]
+    return int(values[0]) if text.strip().lstrip("+-").isdigit() else values[0]  # "1": a class
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import math
 import os
 import random
 
+from .. import losses
 from . import CLIError
 
 HELP = "train an MLP on a toy data set (moons, circles, spirals, blobs, xor)"
@@ -24,10 +25,11 @@ examples:
 
 defaults: --loss hinge for two classes, cross_entropy for more; --lr is micrograd's schedule
 1.0 - 0.9·k/steps for sgd and 0.01 for adam; --seed fixes the data, the weights and the batches.
+Classes are counted from 0 (0..k-1). Progress: a live bar on a terminal, a plain line every few
+seconds on stderr when it goes to a pipe or a log; --quiet silences it.
 """
 
 DATASETS = ("moons", "circles", "spirals", "blobs", "xor")
-LOSSES = ("hinge", "cross_entropy", "bce", "mse")
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 MAX_WIDTH = 1000  # a layer wider than this would take minutes per step on scalars
 
@@ -136,7 +138,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--act", choices=list(ACTIVATIONS), default="relu", help="activation (default: relu)")
     training = parser.add_argument_group("training")
     training.add_argument(
-        "--loss", choices=LOSSES, default=None, help="default: hinge for two classes, else cross_entropy"
+        "--loss", choices=losses.names(aliases=True), default=None, metavar="LOSS",
+        help=f"{', '.join(losses.names())} ('nll' = cross_entropy); "
+        "default: hinge for two classes, else cross_entropy",
     )
     training.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="default: sgd")
     training.add_argument(
@@ -161,6 +165,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="record the step's graph once and replay it on floats: same numbers, faster (full batch)",
     )
     out = parser.add_argument_group("output")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar or progress lines")
     out.add_argument("--save", metavar="PATH", help="write the trained weights as JSON")
     out.add_argument("--plot", metavar="PATH", help="draw the decision boundary (.png, .svg or .pdf)")
     out.add_argument("--plot-history", metavar="PATH", help="draw loss and accuracy per step")
@@ -198,12 +203,13 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(flag, path, suffixes)
     X, y = _dataset(args)
     k = len(set(y))
-    loss = args.loss or ("hinge" if k <= 2 else "cross_entropy")
-    if loss in ("hinge", "bce") and k > 2:
-        raise CLIError(
-            f"--loss {loss} is for two classes but {args.dataset} has {k}; use --loss cross_entropy"
-        )
-    n_out = k if loss == "cross_entropy" or (loss == "mse" and k > 2) else 1
+    loss = losses.get(args.loss or losses.default_loss(k))
+    try:
+        n_out = loss.n_outputs(k)
+        loss.targets(y, n_out)  # every label checked before any training
+    except ValueError as exc:
+        message = str(exc).replace("loss='cross_entropy'", "--loss cross_entropy")
+        raise CLIError(message.replace("this data", args.dataset)) from None
     sizes = [*args.hidden, n_out]
     model = MLP(2, sizes, act=args.act, rng=random.Random(args.seed))
     shape = "-".join(str(n) for n in [2, *sizes])
@@ -214,19 +220,20 @@ def run(args: argparse.Namespace) -> int:
     batch = f"batches of {args.batch_size}" if args.batch_size else "full batch"
     print(
         f"training MLP {shape} ({args.act}) on {args.dataset} ({len(X)} points, {k} classes): "
-        f"{loss} loss, {args.optimizer} {rate}, {batch}, {args.steps} steps"
+        f"{loss.name} loss, {args.optimizer} {rate}, {batch}, {args.steps} steps",
+        flush=True,  # before the progress lines, also when stdout is a pipe
     )
     try:
         history = fit(
-            model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps, batch_size=args.batch_size,
-            lr=args.lr, alpha=args.alpha, seed=args.seed, progress=True, compile=args.compile,
+            model, X, y, loss=loss.name, optimizer=args.optimizer, steps=args.steps,
+            batch_size=args.batch_size, lr=args.lr, alpha=args.alpha, seed=args.seed,
+            progress=not args.quiet, compile=args.compile,
         )
     except (FloatingPointError, OverflowError) as exc:
         raise CLIError(str(exc).replace("a smaller learning rate", "a smaller --lr")) from None
-    # mse regresses onto the 0/1 labels themselves, so its decision threshold is halfway
-    threshold = 0.5 if loss == "mse" and n_out == 1 else 0.0
-    acc = accuracy(model, X, y, threshold=threshold)
-    print(f"final loss {history.final_loss:.4g}, accuracy {acc:.0%} on all {len(X)} points")
+    threshold = loss.decision(y).threshold  # mse onto 0/1 labels: halfway, 0.5
+    acc = accuracy(model, X, y, loss=loss.name)
+    print(f"final loss {history.final_loss:.4g}, accuracy {acc:.0%} on all {len(X)} points", flush=True)
 
     written = []
     path = ""

@@ -1,39 +1,31 @@
 """φ and φ' for every activation of ``microgradnet.nn``, side by side, as plain float functions.
 
-Written independently of ``engine.Value`` on purpose: the equations module recomputes the
-article's derivatives by hand, so it must not borrow the engine's local derivatives.
+φ and φ' come from the table of operations (``microgradnet/ops.py``): its forward function and
+its derivative, evaluated on floats. The engine's own methods compute their local derivatives
+inline and a test proves them equal to the table, so the equations (built from the table by
+Equations 8, 9, 12) and ``backward()`` (the engine's graph) remain two separate computations.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..ops import OPS
+
 LEAKY_SLOPE = 0.01  # Value.leaky_relu's default slope, which nn's neurons use
-_GELU_C = math.sqrt(2.0 / math.pi)
 
 
-def _sigmoid(x: float) -> float:
-    # two branches so that exp never overflows
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+def _phi(name: str) -> Callable[[float], float]:
+    row = OPS[name]
+    return (lambda z: row.forward(z, LEAKY_SLOPE)) if row.params else row.forward  # type: ignore[misc,return-value]
 
 
-def _gelu(x: float) -> float:
-    if abs(x) > 20.0:  # tanh(u) is ±1 to double precision there
-        return x if x > 0 else 0.0
-    return 0.5 * x * (1.0 + math.tanh(_GELU_C * (x + 0.044715 * x**3)))
-
-
-def _gelu_prime(x: float) -> float:
-    if abs(x) > 20.0:
-        return 1.0 if x > 0 else 0.0
-    t = math.tanh(_GELU_C * (x + 0.044715 * x**3))
-    # product rule on ½x(1 + tanh u):  ½(1 + tanh u) + ½x(1 − tanh²u)·u'
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * x * x)
+def _phi_prime(name: str) -> Callable[[float], float]:
+    row = OPS[name]
+    if row.params:
+        return lambda z: row.local_grads((z,), row.forward(z, LEAKY_SLOPE), LEAKY_SLOPE)[0]  # type: ignore[misc]
+    return lambda z: row.local_grads((z,), row.forward(z))[0]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -52,18 +44,14 @@ class Activation:
 PAIRS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", lambda z: z if z > 0 else 0.0, lambda z: 1.0 if z > 0 else 0.0,
-                   "max(0, z)", "1 if z > 0 else 0"),
-        Activation("tanh", math.tanh, lambda z: 1.0 - math.tanh(z) ** 2,
-                   "tanh(z)", "1 − tanh²(z)"),
-        Activation("sigmoid", _sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
+        Activation("relu", _phi("relu"), _phi_prime("relu"), "max(0, z)", "1 if z > 0 else 0"),
+        Activation("tanh", _phi("tanh"), _phi_prime("tanh"), "tanh(z)", "1 − tanh²(z)"),
+        Activation("sigmoid", _phi("sigmoid"), _phi_prime("sigmoid"),
                    "σ(z) = 1/(1 + e^−z)", "σ(z)·(1 − σ(z))"),
-        Activation("leaky_relu", lambda z: z if z > 0 else LEAKY_SLOPE * z,
-                   lambda z: 1.0 if z > 0 else LEAKY_SLOPE,
+        Activation("leaky_relu", _phi("leaky_relu"), _phi_prime("leaky_relu"),
                    f"z if z > 0 else {LEAKY_SLOPE}·z", f"1 if z > 0 else {LEAKY_SLOPE}"),
-        Activation("softplus", lambda z: max(z, 0.0) + math.log1p(math.exp(-abs(z))), _sigmoid,
-                   "log(1 + e^z)", "σ(z)"),
-        Activation("gelu", _gelu, _gelu_prime,
+        Activation("softplus", _phi("softplus"), _phi_prime("softplus"), "log(1 + e^z)", "σ(z)"),
+        Activation("gelu", _phi("gelu"), _phi_prime("gelu"),
                    "½z(1 + tanh(√(2/π)(z + 0.044715z³)))", "½(1 + tanh u) + ½z(1 − tanh²u)·u'"),
         Activation("linear", lambda z: z, lambda z: 1.0, "z", "1"),
     )

@@ -1,8 +1,9 @@
 """The article's forward pass (Equation 1) and backward pass (Equations 9 → 12 → 8) in floats.
 
-Notation (1-based, as in the article): O^0 = X; Z^ℓ = W^ℓ × O^{ℓ-1}; O^ℓ = φ(Z^ℓ) for
-1 ≤ ℓ ≤ N-1; ŷ = O^N = Z^N (the last layer is linear). A bias is the weight on a constant
-input 1: b^ℓ_i ≡ w^ℓ_{i,0} and o^{ℓ-1}_0 = 1, so column 0 of every W^ℓ holds the biases.
+Notation (1-based, as in the article; names from ``microgradnet.notation``): O^0 = X;
+Z^ℓ = W^ℓ × O^{ℓ-1}; O^ℓ = φ(Z^ℓ) for 1 ≤ ℓ ≤ N-1; ŷ = O^N = Z^N (the last layer is linear).
+A bias is the weight on a constant input 1: b^ℓ_i ≡ w^ℓ_{i,0} and o^{ℓ-1}_0 = 1, so column 0 of
+every W^ℓ holds the biases.
 
 "Without bias" (``bias=False``) means the network's biases are held at 0 and are not weights:
 z^ℓ_i = Σ_{j≥1} w^ℓ_{i,j}·o^{ℓ-1}_j, and there is no j = 0 column to differentiate.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import notation
 from .activations import Activation, activation
 from .losses import Target, check_loss, check_target, equation9, loss_value
 
@@ -64,8 +66,8 @@ def check_index(sizes: Sequence[int], l: object, i: object, j: object, bias: boo
 
 
 def weight_name(l: int, i: int, j: int) -> str:
-    """The article's name of a weight: w^ℓ_{i,j}, or b^ℓ_i for j = 0."""
-    return f"b^{l}_{i}" if j == 0 else f"w^{l}_{{{i},{j}}}"
+    """The article's name of a weight: w^ℓ_{i,j}, or b^ℓ_i for j = 0 (``microgradnet.notation``)."""
+    return notation.bias(l, i) if j == 0 else notation.weight(l, i, j)
 
 
 def read_weights(model: Any, bias: bool = True) -> list[list[list[float]]]:

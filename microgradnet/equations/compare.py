@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .. import notation
 from ..engine import Value
 from ..grad_mode import is_grad_enabled
 from .backprop import Backprop, backprop, check_input, weight_name
@@ -65,7 +66,7 @@ def autograd(
         if not bias:
             for b in biases:
                 b.data = 0.0
-        out: list[Value] = [Value(v, label=f"o^0_{j}") for j, v in enumerate(xs, start=1)]
+        out: list[Value] = [Value(v, label=notation.activation(0, j)) for j, v in enumerate(xs, start=1)]
         outs = [out]
         for layer in model.layers:
             r = layer(out)
@@ -161,7 +162,8 @@ def compare(
         for l, i, j in eq.weights()
     ]
     nodes = [
-        NodeRow(l, i, f"o^{l}_{i}", eq.de_do(l, i), ag.dO[l][i - 1], _diff(eq.de_do(l, i), ag.dO[l][i - 1]))
+        NodeRow(l, i, notation.activation(l, i), eq.de_do(l, i), ag.dO[l][i - 1],
+                _diff(eq.de_do(l, i), ag.dO[l][i - 1]))
         for l in range(1, eq.fp.N + 1)
         for i in range(1, eq.fp.sizes[l] + 1)
     ]

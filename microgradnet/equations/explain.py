@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .activations import activation
+from .. import losses as registry
+from .. import notation
+from ..ops import sigmoid_float
 from .backprop import Backprop, backprop, check_index, weight_name
 from .compare import autograd
-from .losses import LOSSES, Target, softmax
+from .losses import Target, softmax
 
 
 def num(v: float) -> str:
@@ -56,28 +58,31 @@ class Explanation:
 
 
 def _eq9_lines(bp: Backprop) -> list[str]:
-    fp, N, loss = bp.fp, bp.fp.N, bp.loss
+    fp, N, spec = bp.fp, bp.fp.N, registry.get(bp.loss)
     yhat = fp.yhat
-    lines = [f"Equation 9 (last layer, loss {loss}):  ∂e/∂o^{N}_i = {LOSSES[loss][1]}"]
+    o = notation.activation
+    lines = [f"Equation 9 (last layer, loss {bp.loss}):  ∂e/∂o^{N}_i = {spec.equation9_text}"]
     lines.append("  ŷ = (" + ", ".join(num(v) for v in yhat) + ")")
-    if loss == "nll":
+    if spec.name == "cross_entropy":
         sm = softmax(yhat)
-        lines.append("  softmax(ŷ) = (" + ", ".join(num(v) for v in sm) + f"),  c = {bp.target}")
+        c = bp.target
+        lines.append("  softmax(ŷ) = (" + ", ".join(num(v) for v in sm) + f"),  "
+                     f"c = {c} (classes count from 0: class {c} is output i = {c + 1}, {o(N, c + 1)})")  # type: ignore[operator]
         for i, p in enumerate(sm, start=1):
-            one = 1 if i == bp.target else 0
-            lines.append(f"  ∂e/∂o^{N}_{i} = {num(p)} − {one} = {num(bp.de_do(N, i))}")
-    elif loss == "mse":
+            one = 1 if i == c + 1 else 0  # type: ignore[operator]
+            lines.append(f"  ∂e/∂{o(N, i)} = {num(p)} − {one} = {num(bp.de_do(N, i))}")
+    elif spec.name == "mse":
         for i, (y, t) in enumerate(zip(yhat, bp.target), start=1):  # type: ignore[arg-type]
-            lines.append(f"  ∂e/∂o^{N}_{i} = 2·({num(y)} − {fac(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
-    elif loss == "bce":
-        s = activation("sigmoid").phi(yhat[0])
-        lines.append(f"  ∂e/∂o^{N}_1 = σ({num(yhat[0])}) − {fac(bp.target)} = {num(s)} − {fac(bp.target)}"  # type: ignore[arg-type]
+            lines.append(f"  ∂e/∂{o(N, i)} = 2·({num(y)} − {fac(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
+    elif spec.name == "bce":
+        s = sigmoid_float(yhat[0])
+        lines.append(f"  ∂e/∂{o(N, 1)} = σ({num(yhat[0])}) − {fac(bp.target)} = {num(s)} − {fac(bp.target)}"  # type: ignore[arg-type]
                      f" = {num(bp.de_do(N, 1))}")
     else:
         margin = 1.0 - bp.target * yhat[0]  # type: ignore[operator]
         why = f"> 0, so −y = {num(-bp.target)}" if margin > 0 else "≤ 0, so 0"  # type: ignore[operator]
         lines.append(f"  1 − y·ŷ = 1 − {fac(bp.target)}·{fac(yhat[0])} = {num(margin)} {why}")  # type: ignore[arg-type]
-        lines.append(f"  ∂e/∂o^{N}_1 = {num(bp.de_do(N, 1))}")
+        lines.append(f"  ∂e/∂{o(N, 1)} = {num(bp.de_do(N, 1))}")
     return lines
 
 
@@ -97,41 +102,42 @@ def explanation(
     terms = [Term(k, a, b, c, a * b * c) for k, a, b, c in bp.equation12_terms(l, i)] if l < N else []
 
     L: list[str] = []
-    kind = "the bias" if j == 0 else f"the weight from o^{l - 1}_{j}"
+    o, z = notation.activation, notation.pre_activation
+    kind = "the bias" if j == 0 else f"the weight from {o(l - 1, j)}"
     hidden = "layer 1" if N == 2 else f"layers 1..{N - 1}"
     net = f"φ = {fp.act} on {hidden}" if N > 1 else "a single linear layer"
     L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (N = {N}, {net}; loss {loss})")
     L.append("")
-    L.append(f"Equation 8:  ∂e/∂{name} = ∂e/∂o^{l}_{i} · φ'(z^{l}_{i}) · o^{l - 1}_{j}")
+    L.append(f"Equation 8:  ∂e/∂{name} = ∂e/∂{o(l, i)} · φ'({z(l, i)}) · o^{l - 1}_{j}")
     if j == 0:
         L.append(f"  o^{l - 1}_0 = 1   (a bias is the weight on a constant input 1)")
     elif l == 1:
-        L.append(f"  o^0_{j} = x_{j} = {num(o_prev)}")
+        L.append(f"  {o(0, j)} = x_{j} = {num(o_prev)}")
     else:
-        L.append(f"  o^{l - 1}_{j} = φ(z^{l - 1}_{j}) = {num(o_prev)}")
+        L.append(f"  {o(l - 1, j)} = φ({z(l - 1, j)}) = {num(o_prev)}")
     # z^ℓ_i written out: the bias (times its constant input 1) first, then Σ_j w^ℓ_{i,j}·o^{ℓ-1}_j
     js = range(1, fp.sizes[l - 1] + 1)
     symbols = [weight_name(l, i, 0)] if bias else []
-    symbols += [f"{weight_name(l, i, jj)}·o^{l - 1}_{jj}" for jj in js]
+    symbols += [notation.product(l, i, jj) for jj in js]
     numbers = [num(fp.w(l, i, 0))] if bias else []
     numbers += [f"{fac(fp.w(l, i, jj))}·{fac(fp.o(l - 1, jj))}" for jj in js]
-    L.append(f"  z^{l}_{i} = " + " + ".join(symbols))
-    L.append(" " * len(f"  z^{l}_{i} ") + "= " + " + ".join(numbers) + f" = {num(fp.z(l, i))}")
+    L.append(f"  {z(l, i)} = " + " + ".join(symbols))
+    L.append(" " * len(f"  {z(l, i)} ") + "= " + " + ".join(numbers) + f" = {num(fp.z(l, i))}")
     if l == N:
-        L.append(f"  φ'(z^{N}_{i}) = 1   (the last layer is linear: ŷ = Z^N)")
+        L.append(f"  φ'({z(N, i)}) = 1   (the last layer is linear: ŷ = Z^N)")
     else:
-        L.append(f"  φ'(z^{l}_{i}) = {num(dphi)}   (φ'(z) = {phi.phi_prime_text}, at z = {num(fp.z(l, i))})")
+        L.append(f"  φ'({z(l, i)}) = {num(dphi)}   (φ'(z) = {phi.phi_prime_text}, at z = {num(fp.z(l, i))})")
     src = "Equation 9, below" if l == N else "Equation 12, below"
-    L.append(f"  ∂e/∂o^{l}_{i} = {num(de_do)}   ({src})")
+    L.append(f"  ∂e/∂{o(l, i)} = {num(de_do)}   ({src})")
     L.append(f"  ∂e/∂{name} = {fac(de_do)} · {fac(dphi)} · {fac(o_prev)} = {num(value)}")
     if terms:
         L.append("")
-        L.append(f"Equation 12:  ∂e/∂o^{l}_{i} = Σ_k ∂e/∂o^{l + 1}_k · φ'(z^{l + 1}_k) · w^{l + 1}_{{k,{i}}}")
+        L.append(f"Equation 12:  ∂e/∂{o(l, i)} = Σ_k ∂e/∂o^{l + 1}_k · φ'(z^{l + 1}_k) · w^{l + 1}_{{k,{i}}}")
         for t in terms:
             L.append(f"  k = {t.k}:  {fac(t.de_do)} · {fac(t.phi_prime)} · {fac(t.w)} = {num(t.product)}")
         L.append(f"  sum = {num(de_do)}")
         for ll in range(l + 1, N):
-            vals = ", ".join(f"∂e/∂o^{ll}_{k} = {num(bp.de_do(ll, k))}" for k in range(1, fp.sizes[ll] + 1))
+            vals = ", ".join(f"∂e/∂{o(ll, k)} = {num(bp.de_do(ll, k))}" for k in range(1, fp.sizes[ll] + 1))
             L.append(f"  where, by Equation 12 for layer {ll}: {vals}")
     L.append("")
     L += _eq9_lines(bp)

@@ -28,11 +28,23 @@ __all__ = [
     "GraphvizUnavailable",
     "RenderError",
     "to_html",
+    "step_images",
+    "step_gif",
     "plot_history",
     "plot_decision_boundary",
+    "playground",
 ]
 
-_LAZY = {"to_html": "html", "plot_history": "plots", "plot_decision_boundary": "plots"}
+_LAZY = {
+    "to_html": "html",
+    "step_images": "slides",
+    "step_gif": "slides",
+    "plot_history": "plots",
+    "plot_decision_boundary": "plots",
+    "animate_training": "animate",  # a GIF of the decision regions and the loss during fit
+    "playground": ".playground",  # microgradnet.playground: the live training page in Jupyter
+    "worksheet": "worksheet",  # print-ready PDF worksheets and answer keys (needs fpdf2)
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,8 +1,17 @@
 """Which node belongs to which neuron of an MLP, and the collapsed view of large graphs.
 
-A microgradnet neuron is one ``'dot'`` node (z = b + Σ w·x, its children labelled
-``b^ℓ_i``, ``w^ℓ_{i,j}``) followed by an activation node, so labels alone tell where every
-neuron is, even in a training graph where each neuron is evaluated once per sample.
+Labels alone tell where every neuron is, even in a training graph where each neuron is
+evaluated once per sample. ``microgradnet.nn`` builds a neuron in one of two ways:
+
+- the scalar graph (the default, micrograd's): one ``*`` node per weight times input, labelled
+  ``w^ℓ_{i,j}·o^{ℓ-1}_j``, and a chain of ``+`` nodes, bias first, the last labelled ``z^ℓ_i``
+  (the partial sums unlabelled);
+- the fused graph (``fused=True``): one ``'dot'`` node z = b + Σ w·x whose children are the
+  parameters ``b^ℓ_i``, ``w^ℓ_{i,j}`` and the inputs.
+
+Either way the node computing z, everything below it that is the neuron's own (products,
+partial sums, its parameters) and the activation applied to z belong to neuron (ℓ, i); the
+inputs it reads belong to whoever computed them. Names are read with ``microgradnet.notation``.
 
 A training graph has tens of thousands of Values; Graphviz needs minutes for that and the
 picture is a grey smear. The collapsed view draws one box per neuron (or per layer), one
@@ -18,8 +27,9 @@ from typing import Any
 
 import graphviz
 
+from .. import notation
+from ..ops import op_for
 from . import labels as L
-from .dot import OP_NAMES, children
 from .render import Digraph
 
 MAX_NEURON_BOXES = 100  # more neurons than this: one box per layer instead
@@ -33,11 +43,13 @@ class Neuron:
     evaluations: int = 0
     activations: list[str] = field(default_factory=list)
     params: dict[int, Any] = field(default_factory=dict)  # j (0 = bias) -> parameter Value
+    scalar: bool = False  # built as * and + nodes (micrograd's graph) rather than one 'dot' node
 
 
 @dataclass
 class Structure:
-    """``neuron_of``: id(node) -> (ℓ, i) for dot nodes, their activations and parameters."""
+    """``neuron_of``: id(node) -> (ℓ, i) for every node that is part of a neuron (the node
+    computing z, its products and partial sums, its parameters, its activation)."""
 
     neuron_of: dict[int, tuple[int, int]] = field(default_factory=dict)
     neurons: dict[tuple[int, int], Neuron] = field(default_factory=dict)
@@ -48,35 +60,107 @@ def _label(n: Any) -> str:
     return label if isinstance(label, str) else ""
 
 
+def _op(n: Any) -> str:
+    op = getattr(n, "_op", "")
+    return op if isinstance(op, str) else str(op)
+
+
+def _parameter(n: Any) -> tuple[int, int, int] | None:
+    """(ℓ, i, j) of a weight w^ℓ_{i,j}, (ℓ, i, 0) of a bias b^ℓ_i, else None."""
+    name = notation.parse(_label(n))
+    if name is None or name.kind not in ("w", "b"):
+        return None
+    return name.layer, name.i, name.j or 0
+
+
+def _kids(n: Any) -> tuple[Any, ...]:
+    prev = getattr(n, "_prev", ())
+    return prev if isinstance(prev, tuple) else tuple(prev)  # order does not matter here
+
+
 def mlp_structure(nodes: list[Any], edges: list[tuple[Any, Any]]) -> Structure:
-    """Find the neurons of an MLP in a traced graph (empty when there are none)."""
+    """Find the neurons of an MLP in a traced graph (empty when there are none).
+
+    ``nodes`` and ``edges`` (``(child, parent)`` pairs) are what ``dot.trace`` returns.
+    """
     out = Structure()
-    parents: dict[int, list[Any]] = {}
-    for child, parent in edges:
-        parents.setdefault(id(child), []).append(parent)
+    readers = Counter(id(child) for child, _ in edges)  # how many nodes read each node
+    tops: dict[int, tuple[int, int]] = {}  # id(z node) -> neuron
     for n in nodes:
-        if getattr(n, "_op", "") != "dot":
+        op = _op(n)
+        if op == "dot":
+            found = [(c, _parameter(c)) for c in _kids(n)]
+            keys = {pos[:2] for _, pos in found if pos is not None}
+            if len(keys) != 1:
+                continue
+            key = keys.pop()
+            members, params, scalar = [n], [(c, pos) for c, pos in found if pos is not None], False
+        elif op == "+":
+            name = notation.parse(_label(n))
+            if name is None or name.kind != "z":
+                continue
+            key = (name.layer, name.i)
+            members, params = _scalar_neuron(n, key, readers)
+            if not params:
+                continue
+            scalar = True
+        else:
             continue
-        kids = children(n)
-        found = [(c, L.parameter_position(_label(c))) for c in kids]
-        keys = {pos[:2] for _, pos in found if pos is not None}
-        if len(keys) != 1:
-            continue
-        key = keys.pop()
-        neuron = out.neurons.setdefault(key, Neuron())
+        neuron = out.neurons.setdefault(key, Neuron(scalar=scalar))
         neuron.evaluations += 1
-        out.neuron_of[id(n)] = key
-        for c, pos in found:
-            if pos is not None:
-                neuron.params.setdefault(pos[2], c)
-                out.neuron_of[id(c)] = key
-        for p in parents.get(id(n), ()):
-            op = str(getattr(p, "_op", "") or "")
-            if op and len(children(p)) == 1:  # the activation applied to z
-                out.neuron_of[id(p)] = key
-                if op not in neuron.activations:
-                    neuron.activations.append(op)
+        tops[id(n)] = key
+        for m in members:
+            out.neuron_of[id(m)] = key
+        for c, pos in params:
+            neuron.params.setdefault(pos[2], c)
+            out.neuron_of[id(c)] = key
+    for p in nodes:  # the activation applied to z: a node whose only child is z
+        kids = _kids(p)
+        if len(kids) == 1 and id(kids[0]) in tops and _op(p):
+            key = tops[id(kids[0])]
+            out.neuron_of[id(p)] = key
+            acts = out.neurons[key].activations
+            if _op(p) not in acts:
+                acts.append(_op(p))
     return out
+
+
+def _scalar_neuron(
+    z: Any, key: tuple[int, int], readers: Counter[int]
+) -> tuple[list[Any], list[tuple[Any, tuple[int, int, int]]]]:
+    """The nodes of neuron ``key`` below its ``z`` node: the chain of ``+`` (partial sums are
+    unlabelled and read by nothing else), the products ``w^ℓ_{i,j}·o^{ℓ-1}_j`` and the parameters."""
+    members: list[Any] = []
+    params: list[tuple[Any, tuple[int, int, int]]] = []
+    stack = [z]
+    while stack:
+        m = stack.pop()
+        members.append(m)
+        for c in _kids(m):
+            label = _label(c)
+            if not label:
+                if _op(c) == "+" and readers[id(c)] == 1:
+                    stack.append(c)  # a partial sum b + w_1·x_1 + ... + w_k·x_k
+                continue
+            name = notation.parse(label)
+            if name is None or (name.layer, name.i) != key:
+                continue
+            if name.kind == "b":
+                params.append((c, (name.layer, name.i, 0)))
+            elif name.kind == "product" and _op(c) == "*":
+                members.append(c)
+                for g in _kids(c):
+                    gpos = _parameter(g)
+                    if gpos is not None and gpos[:2] == key:
+                        params.append((g, gpos))
+    return members, params
+
+
+def _op_name(n: Any) -> str:
+    """How pictures name a node's operation (the table's display name, else its ``_op``)."""
+    row = op_for(n)
+    display = getattr(row, "display", "") if row is not None else ""
+    return str(display or _op(n) or "(no op)")
 
 
 def draw_collapsed(
@@ -99,6 +183,7 @@ def draw_collapsed(
     if not structure.neurons:
         by = "operation"
     root_index = {id(r): k for k, r in enumerate(roots)}
+    has_kids = {id(p) for _, p in edges}
 
     def group(n: Any) -> tuple[Any, ...]:
         if id(n) in root_index:
@@ -106,9 +191,9 @@ def draw_collapsed(
         key = structure.neuron_of.get(id(n))
         if key is not None:
             return ("neuron", *key) if by == "neuron" else ("layer", key[0])
-        if not children(n):
+        if id(n) not in has_kids:
             return ("leaves",)
-        return ("op", str(getattr(n, "_op", "") or "(no op)"))
+        return ("op", _op_name(n))
 
     groups: dict[tuple[Any, ...], list[Any]] = {}
     group_of: dict[int, tuple[Any, ...]] = {}
@@ -206,7 +291,7 @@ def _describe(
             "fillcolor": "#f0f0f0",
         }
     if key[0] == "op":
-        return _box([f(OP_NAMES.get(key[1], key[1])), f(count)], rankdir), {"style": "rounded"}
+        return _box([f(key[1]), f(count)], rankdir), {"style": "rounded"}
     if key[0] == "neuron":
         layer, i = key[1], key[2]
         neuron = structure.neurons[(layer, i)]
@@ -220,7 +305,8 @@ def _describe(
             lines.append(f"… {len(params)} parameters in all")
         # A plain box, not a record: the neuron boxes are ordered by flat (same-rank) edges,
         # which Graphviz 2.43 refuses between records.
-        head = [f"neuron {i} of layer {layer}", f"{neuron.evaluations:,} × Σ w·x + b, {acts}"]
+        z = "b + w·x + … (* and + nodes)" if neuron.scalar else "Σ w·x + b"
+        head = [f"neuron {i} of layer {layer}", f"{neuron.evaluations:,} × {z}, {acts}"]
         text = "\\n".join(str(L.plain(t)) for t in head) + "\\n" + "".join(f"{L.plain(t)}\\l" for t in lines)
         return graphviz.nohtml(text), {"shape": "box", "style": "filled", "fillcolor": "#eef3fb"}
     layer = key[1]

@@ -13,18 +13,20 @@ view (``collapse.py``) when a graph is too large to draw node by node.
 
 from __future__ import annotations
 
+import html
 import math
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import graphviz
+
+from .. import ops as _ops
 from . import labels as L
 from .render import Digraph
 
-__all__ = ["trace", "draw_dot", "children", "OP_NAMES", "GRAD_COLORS"]
+__all__ = ["trace", "draw_dot", "children", "GRAD_COLORS"]
 
-# How an operation reads in a picture (anything else is shown by its own name).
-OP_NAMES = {"dot": "Σ w·x + b", "sum": "Σ", "neg": "−x"}
 
 # Diverging, colour-blind-safe palette (ColorBrewer RdBu): negative red, positive blue.
 GRAD_COLORS = {
@@ -128,10 +130,17 @@ def _shade(value: float, scale: float) -> int:
     return step if value > 0 else -step
 
 
+_TITLES = {
+    frozenset({"grad"}): "Fill in the gradients (backward pass)",
+    frozenset({"data"}): "Fill in the values (forward pass)",
+    frozenset({"data", "grad"}): "Fill in the values, then the gradients",
+}
+
+
 def draw_dot(
     root: Any,
     format: str = "svg",
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     *,
     color: str | None = None,
     hide: str | Sequence[str] | None = None,
@@ -142,6 +151,10 @@ def draw_dot(
     collapse: str | None = None,
     precision: int = 4,
     title: str | None = None,
+    fields: Sequence[str] = ("data", "grad"),
+    fontsize: float = 14.0,
+    scale: float | None = None,
+    compact: bool = False,
 ) -> Digraph:
     """Draw the computation graph of ``root`` (a Value, or a list of Values).
 
@@ -149,10 +162,22 @@ def draw_dot(
     it displays inline in Jupyter, ``.render()``/``.pipe()`` as usual, or use
     ``microgradnet.viz.write(g, 'out.svg')``.
 
+    Sized for the medium: in Jupyter the picture shrinks to the cell's width and is never cut
+    off, and its text stays at 12 px or more (in a 1,280-px notebook). ``rankdir='auto'``
+    lays it out left to right when that is legible at that width, else top to bottom (and
+    says so under the picture); a graph that fits neither way is shown with 12-px text in a
+    box that scrolls sideways, with a note. ``rankdir='TB'`` (top to bottom) suits printed
+    worksheets and tall screens; ``'LR'`` is micrograd's picture.
+
+    - ``fontsize``: text size in points (Graphviz's 14 by default); ``scale``: show the
+      picture at this multiple of its size in Jupyter (None: fit the cell).
     - ``color='grad'`` (or ``'data'``): fill each node by the sign and size of its gradient
-      (blue positive, red negative, darker = larger; colour-blind safe), with a legend.
-    - ``hide='grad'``: a worksheet, every gradient but the root's left blank to fill in;
-      ``answer_key=True`` draws the same picture with the answers.
+      (blue positive, red negative, darker = larger; colour-blind safe), with a one-line legend.
+    - ``hide='grad'``: a backward worksheet, every gradient but the root's left blank;
+      ``hide='data'``: a forward worksheet, every value but the inputs' (leaves) left blank;
+      both: values and gradients. ``answer_key=True`` draws the same picture with the answers.
+    - ``fields``: which numbers each node shows, ``('data', 'grad')`` or one of them;
+      ``compact=True`` drops trailing zeros (2 rather than 2.0000, as on a worksheet).
     - ``number=True``: number the operations in the order ``backward()`` applies them.
     - ``clusters``: box each neuron and layer of an MLP graph ('auto': when one is found).
     - ``max_nodes``: above this many Values (or with long edges that would stall Graphviz,
@@ -160,8 +185,8 @@ def draw_dot(
       kind of operation. ``None``: no limit, draw every node.
     - ``collapse='neuron'`` or ``'layer'`` forces the collapsed view.
     """
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if color not in (None, "grad", "data"):
         raise ValueError(f"color= takes None, 'grad' or 'data', got {color!r}")
     hidden = frozenset() if answer_key else _hidden(hide)
@@ -174,6 +199,15 @@ def draw_dot(
         raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"collapse= takes None, 'neuron' or 'layer', got {collapse!r}")
+    shown_fields = (fields,) if isinstance(fields, str) else tuple(fields)
+    if not shown_fields or set(shown_fields) - {"data", "grad"}:
+        raise ValueError(f"fields= takes 'data', 'grad' or both, got {fields!r}")
+    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
+        raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
+    if scale is not None and (
+        isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.05 <= scale <= 20
+    ):
+        raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
 
     roots = _roots(root)
     nodes, edges = trace(roots)
@@ -194,30 +228,111 @@ def draw_dot(
                 "Pass max_nodes=None to draw every node (Graphviz may take minutes).",
                 stacklevel=2,
             )
-        return draw_collapsed(
+        g = draw_collapsed(
             nodes,
             edges,
             roots,
             by=collapse,
             format=format,
-            rankdir=rankdir,
+            rankdir="LR" if rankdir == "auto" else rankdir,
             max_nodes=max_nodes,
             precision=precision,
             title=title,
         )
+        g.scale = scale
+        return g
 
     if title is None and hide is not None:
-        title = "Answer key" if answer_key else "Fill in the gradients" if "grad" in hidden else "Worksheet"
+        title = "Answer key" if answer_key else _TITLES.get(hidden, "Worksheet")
+
+    def build(direction: str, boxes: bool | str = clusters) -> Digraph:
+        return _build(
+            nodes, edges, roots, direction, format=format, color=color, hidden=hidden, number=number,
+            clusters=boxes, precision=precision, title=title, fields=shown_fields,
+            fontsize=float(fontsize), hidden_nodes=hidden_nodes, compact=bool(compact),
+        )
+
+    if rankdir != "auto":
+        g = build(rankdir)
+    else:
+        g = _choose_direction(build, scale, clusters == "auto")
+    g.scale = scale
+    return g
+
+
+def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool) -> Digraph:
+    """Left to right when its text is legible at the notebook's width; else top to bottom when
+    that is more legible; else (an MLP graph, clusters='auto') top to bottom without the neuron
+    boxes when that fits. Anything but the first says so in a note under the picture. Needs one
+    layout when left to right fits, two or three otherwise."""
+    from .render import CELL_WIDTH, MIN_TEXT_PX, GraphvizUnavailable, RenderError, fit, measure
+
+    def rank(d: Any) -> tuple[bool, float, float]:  # legible without scrolling, larger, narrower
+        return d.scrolls, -round(d.text, 1), d.width
+
+    def legible(d: Any) -> bool:
+        return not d.scrolls and d.text >= MIN_TEXT_PX
+
+    wide = build("LR")
+    try:
+        shown = fit(measure(wide.svg_text()), scale=scale)
+        if legible(shown):
+            return wide
+        tall = build("TB")
+        other = fit(measure(tall.svg_text()), scale=scale)
+        best, best_shown = (tall, other) if rank(other) < rank(shown) else (wide, shown)
+        if best is tall:
+            tall.note = (
+                f"drawn top to bottom: left to right it would not fit a {CELL_WIDTH:,}-px notebook cell "
+                "with legible text (rankdir='LR' forces it)"
+            )
+        if not legible(best_shown) and may_drop_boxes and "cluster_layer" in tall.source:
+            plain = build("TB", False)
+            bare = fit(measure(plain.svg_text()), scale=scale)
+            if legible(bare):
+                plain.note = (
+                    "drawn top to bottom and without the boxes around each neuron and layer, so that it "
+                    f"fits a {CELL_WIDTH:,}-px notebook cell with legible text (clusters=True keeps them)"
+                )
+                return plain
+        if not legible(fit(measure(best.svg_text()), scale=scale)) and "cluster_layer" in best.source:
+            hint = "too wide for legible text in either direction; collapse='neuron' draws one box per neuron"
+            best.note = f"{best.note}; {hint}" if best.note else hint
+        return best
+    except (GraphvizUnavailable, RenderError):
+        return wide  # no engine to measure with: micrograd's left-to-right picture
+
+
+def _build(
+    nodes: list[Any],
+    edges: list[tuple[Any, Any]],
+    roots: list[Any],
+    rankdir: str,
+    *,
+    format: str,
+    color: str | None,
+    hidden: frozenset[str],
+    number: bool,
+    clusters: bool | str,
+    precision: int,
+    title: str | None,
+    fields: tuple[str, ...],
+    fontsize: float,
+    hidden_nodes: int,
+    compact: bool = False,
+) -> Digraph:
+    """The Digraph of an already traced graph, laid out in direction ``rankdir``."""
     g = Digraph(
         name="computation_graph",
         format=format,
-        graph_attr={"rankdir": rankdir},
-        node_attr={"shape": "record"},
+        graph_attr={"rankdir": rankdir, "nodesep": "0.15", "ranksep": "0.3"},
+        node_attr={"shape": "record", "fontsize": f"{fontsize:g}"},
     )
-    if title:
-        g.attr(label=L.plain(title), labelloc="t", fontsize="18")
+    if title and color is None:
+        g.attr(label=L.plain(title), labelloc="t", fontsize=f"{fontsize * 1.3:g}")
     if hidden_nodes > EASY_LAYOUT:
         g.attr(nslimit="2", mclimit="0.5")
+    stacked = rankdir in ("LR", "RL")  # record fields top to bottom: narrow nodes either way
 
     index = {id(n): k for k, n in enumerate(nodes)}
     root_ids = {id(r) for r in roots}
@@ -234,22 +349,29 @@ def draw_dot(
         uid = f"v{index[id(n)]}"
         label = getattr(n, "label", "")
         data, grad = getattr(n, "data", None), getattr(n, "grad", None)
-        fields = []
+        leaf = not children(n)
+        parts = []
         if isinstance(label, str) and label:
-            fields.append(L.record_field(L.pretty(label)))
+            parts.append(L.record_field(L.pretty(label)))
         elif label not in ("", None):
-            fields.append(L.record_field(L.pretty(str(label))))
+            parts.append(L.record_field(L.pretty(str(label))))
         for name, value in (("data", data), ("grad", grad)):
-            if value is None and not hasattr(n, name):
+            if name not in fields or (value is None and not hasattr(n, name)):
                 continue
             text = L.number(value, precision)
-            if name in hidden and not (name == "grad" and id(n) in root_ids):
+            if compact and "." in text and "e" not in text:
+                text = text.rstrip("0").rstrip(".")
+                text = "0" if text == "-0" else text
+            given = (name == "grad" and id(n) in root_ids) or (name == "data" and leaf)
+            if name in hidden and not given:
                 text = "_" * max(len(text), 6)  # the answer's width: worksheet and key line up
-            fields.append(L.record_field(f"{name} {text}"))
+            parts.append(L.record_field(f"{name} {text}"))
         op = str(getattr(n, "_op", "") or "")
         if id(n) in steps and not op:  # built by hand without an op name: number the value node
-            fields.insert(0, L.record_field(f"step {steps[id(n)]}"))
-        attrs = {"tooltip": L.plain(_tooltip(n))}
+            parts.insert(0, L.record_field(f"step {steps[id(n)]}"))
+        secret = {f for f in ("data", "grad") if f not in fields or (f in hidden and not (
+            (f == "grad" and id(n) in root_ids) or (f == "data" and leaf)))}
+        attrs = {"tooltip": L.plain(_tooltip(n, secret))}  # a worksheet's tooltips give nothing away
         if color is not None:
             shade = _shade(_float(getattr(n, color, 0.0)), scale)
             attrs.update(style="filled", fillcolor=GRAD_COLORS[shade])
@@ -257,9 +379,10 @@ def draw_dot(
                 attrs["fontcolor"] = "white"
         if id(n) in root_ids:
             attrs["penwidth"] = "2"
-        container.node(uid, L.record(*fields), **attrs)
+        label_text = " | ".join(parts)
+        container.node(uid, graphviz.nohtml(label_text if stacked else "{ " + label_text + " }"), **attrs)
         if op:
-            op_label = OP_NAMES.get(op, op)
+            op_label = _ops.display_name(n)
             if id(n) in steps:
                 op_label = f"{steps[id(n)]}: {op_label}"
             container.node(
@@ -279,19 +402,33 @@ def draw_dot(
             key = structure.neuron_of.get(id(n))
             if key is not None:
                 by_layer.setdefault(key[0], {}).setdefault(key[1], []).append(n)
+        # Titles are plain-text nodes inside their box, not cluster labels: Graphviz routes
+        # edges around nodes, while it lets them run straight over a cluster's label.
+        anchors: list[tuple[str, str]] = []
         for layer in sorted(by_layer):
             with g.subgraph(name=f"cluster_layer{layer}") as lg:
-                lg.attr(label=f"layer {layer}", style="rounded,dashed", color="gray40", fontsize="16")
+                lg.attr(label="", style="rounded,dashed", color="gray40", tooltip=f"layer {layer}")
+                first_leaf = None
                 for neuron in sorted(by_layer[layer]):
                     with lg.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as ng:
-                        ng.attr(
-                            label=f"neuron {neuron} of layer {layer}",
-                            style="rounded",
-                            color="gray60",
-                            fontsize="14",
-                        )
-                        for n in by_layer[layer][neuron]:
+                        ng.attr(label="", style="rounded", color="gray60")
+                        members = by_layer[layer][neuron]
+                        for n in members:
                             emit(ng, n)
+                        # beside the neuron's output (the narrow end of its box): the title
+                        # shares that rank, so it does not widen the rows of parameters
+                        last = members[-1]
+                        anchor = f"v{index[id(last)]}" + ("op" if getattr(last, "_op", "") else "")
+                        first_leaf = first_leaf or anchor
+                        title_id = f"title{layer}_{neuron}"
+                        ng.node(title_id, L.plain(f"neuron {neuron} of layer {layer}"), shape="plaintext",
+                                fontcolor="gray30")
+                        anchors.append((anchor, title_id))
+                if first_leaf is not None:
+                    lg.node(f"title{layer}", L.plain(f"layer {layer}"), shape="plaintext", fontcolor="gray30")
+                    anchors.append((first_leaf, f"title{layer}"))
+        for tail, head in anchors:
+            g.edge(tail, head, style="invis")
         for n in nodes:
             if id(n) not in structure.neuron_of:
                 emit(g, n)
@@ -306,7 +443,7 @@ def draw_dot(
         if getattr(n, "_op", "") and children(n):
             g.edge(f"v{index[id(n)]}op", f"v{index[id(n)]}")
     if color is not None:
-        _legend(g, color, scale, precision)
+        _legend(g, color, scale, precision, title, fontsize)
     return g
 
 
@@ -333,33 +470,33 @@ def _float(x: Any) -> float:
         return 0.0
 
 
-def _tooltip(n: Any) -> str:
+def _tooltip(n: Any, secret: set[str] | frozenset[str] = frozenset()) -> str:
     name = getattr(n, "label", "") or "(no label)"
-    parts = [f"{name}: data = {getattr(n, 'data', '?')!r}"]
-    if hasattr(n, "grad"):
+    parts = []
+    if "data" not in secret:
+        parts.append(f"data = {getattr(n, 'data', '?')!r}")
+    if hasattr(n, "grad") and "grad" not in secret:
         parts.append(f"grad = {n.grad!r}")
-    return ", ".join(parts)
+    return f"{name}: " + ", ".join(parts) if parts else str(name)
 
 
-def _legend(g: Digraph, field: str, scale: float, precision: int) -> None:
-    """A compact column of swatches: which value each shade stands for, in the picture's numbers."""
-    with g.subgraph(name="cluster_legend") as lg:
-        lg.attr(label=f"{field} colour", style="rounded", color="gray60", fontsize="11")
-        with lg.subgraph() as column:  # one rank: a column in LR pictures, a row in TB ones
-            column.attr(rank="same")
-            for k, share in enumerate((-1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0)):
-                value = share * scale
-                shade = _shade(value, scale)
-                column.node(
-                    f"legend{k}",
-                    L.plain(L.number(value, min(precision, 2))),
-                    shape="box",
-                    style="filled",
-                    fillcolor=GRAD_COLORS[shade],
-                    fontsize="9",
-                    height="0.22",
-                    width="0.6",
-                    fontcolor="white" if shade in _DARK else "black",
-                )
-                if k:  # flat invisible edges fix the order, a number line: left to right in TB, upwards in LR
-                    column.edge(f"legend{k - 1}", f"legend{k}", style="invis")
+def _legend(g: Digraph, field: str, scale: float, precision: int, title: str | None, fontsize: float) -> None:
+    """A one-line legend under the picture (the graph's label, so it takes no rank and adds one
+    line of height): which value each shade stands for, in the picture's numbers."""
+    cells = []
+    for share in (-1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0):
+        value = share * scale
+        shade = _shade(value, scale)
+        ink = "white" if shade in _DARK else "black"
+        text = html.escape(L.number(value, min(precision, 2)))
+        cells.append(f'<td bgcolor="{GRAD_COLORS[shade]}" border="1"><font color="{ink}">{text}</font></td>')
+    head = ""
+    if title:
+        big = f"{fontsize * 1.3:g}"
+        head = f'<tr><td colspan="10"><font point-size="{big}">{html.escape(L.clean(title))}</font></td></tr>'
+    row = f"<tr><td>{field} colour:</td>{''.join(cells)}</tr>"
+    g.attr(
+        label=f'<<table border="0" cellborder="0" cellspacing="2" cellpadding="3">{head}{row}</table>>',
+        labelloc="t" if title else "b",
+        fontsize=f"{fontsize:g}",
+    )

@@ -1,16 +1,27 @@
-"""A self-contained web page that steps through ``backward()`` one node at a time.
+"""A self-contained web page that steps through the forward pass and ``backward()``, one node at a time.
 
 ``to_html(root, path)`` writes ONE HTML file (no CDN, works offline, from a USB stick in a
-classroom): the graph, Next / Previous / Play / Reset buttons (and the arrow keys), and a
-panel that prints each chain-rule update with its numbers, e.g.
-``a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0``.
+classroom): the graph, Next / Previous / Play / Reset buttons (and the keyboard), and a panel
+that prints each step with its numbers. First the forward pass, in topological order: each
+node's value appears with its formula and the numbers filled in, e.g.
+``o = tanh(n) = tanh(0.8814) = 0.7071`` (values not yet computed are blank). Then, on the same
+page, ``backward()``: each chain-rule update, e.g. ``a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0``.
+``forward=False`` gives the backward pass alone.
 
-Everything shown is computed here in Python by ``step_through(root)``, which replays
-``backward()`` exactly (same order, same float operations) on a private copy of the grads; the
-page's script only swaps prepared texts, so what students see is what ``backward()`` does.
+Everything shown is computed here in Python: ``step_through(root)`` replays ``backward()``
+exactly (same order, same float operations) on a private copy of the grads, and the forward
+texts show the values the graph holds; the page's script only swaps prepared texts, so what
+students see is what the engine did.
+
+Unlabelled nodes are named as ``draw_dot(root, number=True)`` numbers them: ``#3`` is the node
+whose operation ``draw_dot`` marks ``3:`` (its position in backward()'s order); an unlabelled
+leaf is a constant and is named by its value.
 
 The picture is laid out here too (layered, output on the right like micrograd's drawings), so
-the page needs no Graphviz and every node can be highlighted by id.
+the page needs no Graphviz and every node can be highlighted by id. The page is made for a
+projector: the view follows the current node at a readable size (an Overview shows the whole
+graph; click a node there to jump to its step), the explanation sits beside the graph on wide
+screens and below it otherwise, and ``f`` switches to full screen.
 """
 
 from __future__ import annotations
@@ -23,12 +34,14 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .. import ops as _ops
 from .._files import write_text
 from ..autodiff import topological_order
 from ..engine import Value
+from .dot import children, trace
 from .labels import pretty
 
-__all__ = ["Step", "step_through", "to_html"]
+__all__ = ["Step", "step_through", "to_html", "page_data"]
 
 _ASSETS = Path(__file__).with_name("assets")
 MAX_NODES = 2000  # beyond this a page is too slow to click through and too big to read
@@ -70,10 +83,32 @@ def step_through(root: Value) -> list[Step]:
 
 
 def to_html(
-    root: Value, path: str | os.PathLike[str], title: str | None = None, *, max_nodes: int = MAX_NODES
+    root: Value,
+    path: str | os.PathLike[str],
+    title: str | None = None,
+    *,
+    forward: bool = True,
+    max_nodes: int = MAX_NODES,
 ) -> Path:
-    """Write the step-through page for ``root`` to ``path`` (atomically) and return the path."""
+    """Write the step-through page for ``root`` to ``path`` (atomically) and return the path.
+
+    ``forward=True`` (default): the page first steps through the forward pass, then carries
+    straight on into ``backward()``; ``forward=False``: the backward pass alone.
+    """
+    data = page_data(root, title, forward=forward, max_nodes=max_nodes)
+    page = _render(data["title"], data)
+    target = Path(path)
+    write_text(target, page)
+    return target
+
+
+def page_data(
+    root: Value, title: str | None = None, *, forward: bool = True, max_nodes: int = MAX_NODES
+) -> dict[str, Any]:
+    """Everything the page (and the slides, ``slides.py``) show, as JSON-ready data."""
     _check_root(root)
+    if not isinstance(forward, bool):
+        raise TypeError(f"to_html: forward must be True or False, got {forward!r}")
     nodes = topological_order(root)
     if len(nodes) > max_nodes:
         raise ValueError(
@@ -84,14 +119,12 @@ def to_html(
         if not isinstance(v.label, str) or not isinstance(v._op, str):
             raise TypeError(f"to_html: labels and op names must be str, got label={v.label!r}, op={v._op!r}")
     if title is None:
-        title = f"backward() of {root.label}, step by step" if root.label else "backward(), step by step"
+        what = "the forward pass and backward()" if forward else "backward()"
+        title = f"{what} of {pretty(root.label)}, step by step" if root.label else f"{what}, step by step"
+        title = title[0].upper() + title[1:]
     elif not isinstance(title, str):
         raise TypeError(f"to_html: title must be a str, got {type(title).__name__}")
-    data = _page_data(root, nodes, step_through(root), title)
-    page = _render(title, data)
-    target = Path(path)
-    write_text(target, page)
-    return target
+    return _page_data(root, nodes, step_through(root), title, forward)
 
 
 # ---- what the page shows --------------------------------------------------------------
@@ -109,6 +142,26 @@ def _name(v: Value, fallback: str) -> str:
 _SIMPLE_NAME = re.compile(r"[\w^{},.#'′]+\Z")
 
 
+def backward_numbers(root: Value) -> dict[Value, int]:
+    """Each operation's number in ``draw_dot(root, number=True)``: 1 for the first node
+    ``backward()`` visits (the root), counting on in its order. Leaves have no number."""
+    nodes, _ = trace(root)
+    ops = [n for n in reversed(nodes) if children(n)]
+    return {n: k for k, n in enumerate(ops, start=1)}
+
+
+def _names(nodes: list[Value], numbers: dict[Value, int]) -> dict[Value, str]:
+    """Every node's name in formulas: its label; else ``#k`` as draw_dot(number=True) numbers
+    it; else (an unlabelled leaf, a constant) its value in brackets, e.g. ``(2.0)``."""
+    names: dict[Value, str] = {}
+    for v in nodes:
+        if v.label or v in numbers:
+            names[v] = _name(v, f"#{numbers.get(v, '?')}")
+        else:
+            names[v] = f"({fmt(v.data)})"
+    return names
+
+
 def fmt(x: float) -> str:
     """A number as the page shows it: 4 decimals, trailing zeros trimmed (2.0, 0.7071, -1.5)."""
     if math.isnan(x) or math.isinf(x):
@@ -121,74 +174,69 @@ def fmt(x: float) -> str:
     return f"{x:.3e}"
 
 
+def _op_name(v: Value) -> str:
+    """The operation as pictures name it (draw_dot's name: 'Σ w·x + b' for a fused neuron)."""
+    return _ops.display_name(v)
+
+
+def _operand(x: float) -> str:
+    """A number inside a formula: negative ones bracketed, so ``2.0 · (-3.0)`` reads right."""
+    text = fmt(x)
+    return f"({text})" if text.startswith("-") else text
+
+
 def _factor(node: Value, index: int, names: dict[Value, str]) -> str:
-    """The local derivative d(node)/d(child #index), in words the lecture uses."""
-    op, kids = node._op, node._prev
-    out = names[node]
-    x = names[kids[0]]
-    if op in ("+", "sum"):
-        return "1"
-    if op == "-":
-        return "1" if index == 0 else "(-1)"
-    if op == "*":
-        return f"{names[kids[1 - index]]}.data"
-    if op == "/":
-        b = names[kids[1]]
-        return f"(1 / {b}.data)" if index == 0 else f"(-{x}.data / {b}.data²)"
-    if op == "**":  # Value exponent
-        p = names[kids[1]]
-        return f"{p}.data·{x}.data^({p}.data-1)" if index == 0 else f"{out}.data·ln({x}.data)"
-    if op.startswith("**"):
-        p = op[2:]
-        return f"{p}·{x}.data^({p}-1)"
-    if op == "dot":  # children (b, w1..wn, x1..xn): z = b + Σ w_j x_j
-        n = (len(kids) - 1) // 2
-        if index == 0:
-            return "1"
-        partner = index + n if index <= n else index - n
-        return f"{names[kids[partner]]}.data"
-    return {
-        "neg": "(-1)",
-        "abs": f"sign({x}.data)",
-        "ReLU": f"[{out}.data > 0]",
-        "LeakyReLU": f"({x}.data > 0 ? 1 : slope)",
-        "tanh": f"(1 - {out}.data²)",
-        "sigmoid": f"{out}.data·(1 - {out}.data)",
-        "softplus": f"σ({x}.data)",
-        "gelu": f"gelu'({x}.data)",
-        "exp": f"{out}.data",
-        "log": f"(1 / {x}.data)",
-        "sqrt": f"(1 / (2·{out}.data))",
-    }.get(op, "local")
+    """The local derivative d(node)/d(child #index), in words the lecture uses (from the table
+    of operations, ``ops.py``)."""
+    return _ops.describe_local(node, index, names)
 
 
 def _rule(node: Value, names: dict[Value, str]) -> str:
-    """The node's formula, e.g. 'o = tanh(n)'."""
-    op, kids, out = node._op, node._prev, names[node]
-    k = [names[c] for c in kids]
-    infix = {"+": " + ", "-": " - ", "*": " · ", "/": " / ", "**": " ** "}
-    if op in infix and len(k) == 2:
-        return f"{out} = {k[0]}{infix[op]}{k[1]}"
-    if op.startswith("**") and len(k) == 1:
-        return f"{out} = {k[0]}{op}"
-    if op == "neg":
-        return f"{out} = -{k[0]}"
-    if op == "sum":
-        body = " + ".join(k) if len(k) <= 6 else f"{k[0]} + … + {k[-1]} ({len(k)} terms)"
-        return f"{out} = {body}"
-    if op == "dot":
-        n = (len(k) - 1) // 2
-        terms = [f"{k[j]}·{k[j + n]}" for j in range(1, n + 1)]
-        body = " + ".join(terms) if n <= 4 else f"{terms[0]} + … + {terms[-1]}"
-        return f"{out} = {k[0]} + {body}"
-    if len(k) == 1:
-        return f"{out} = {op}({k[0]})"
-    return f"{out} = {op}({', '.join(k)})"
+    """The node's formula, e.g. 'o = tanh(n)' (from the table of operations)."""
+    return _ops.describe_forward(node, names)
 
 
-def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -> dict[str, Any]:
+_SENTINEL = "\ue000"  # stands for the node itself while its formula is filled in with numbers
+
+
+def _right_side(text: str, name: str) -> str:
+    """``o = tanh(n)`` -> ``tanh(n)``: the formula without the node's own name."""
+    prefix = f"{name} = "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def _forward_rows(
+    nodes: list[Value], names: dict[Value, str], index: dict[Value, int], edge_of: dict[tuple[int, int], int]
+) -> list[dict[str, Any]]:
+    """One forward step per operation, in topological order: its formula with names, then the
+    same formula with the operands' numbers filled in (``_rule`` with numbers for names)."""
+    numbers = {v: _operand(v.data) for v in nodes}
+    rows = []
+    for v in nodes:
+        if not v._prev:
+            continue
+        numbers[v] = _SENTINEL
+        filled = _right_side(_rule(v, numbers), _SENTINEL)
+        numbers[v] = _operand(v.data)
+        rows.append(
+            {
+                "node": index[v],
+                "formula": f"{names[v]} = {_right_side(_rule(v, names), names[v])}",
+                "numbers": f"= {filled} = {fmt(v.data)}",
+                "op": _op_name(v),
+                "children": sorted({index[c] for c in v._prev}),
+                "edges": [edge_of[(index[v], pos)] for pos in range(len(v._prev))],
+                "value": [fmt(v.data), repr(v.data)],
+            }
+        )
+    return rows
+
+
+def _page_data(
+    root: Value, nodes: list[Value], steps: list[Step], title: str, forward: bool
+) -> dict[str, Any]:
     index = {v: i for i, v in enumerate(nodes)}
-    names = {v: _name(v, f"#{i}") for v, i in index.items()}
+    names = _names(nodes, backward_numbers(root))
     edges: list[list[int]] = []  # [child, parent, operand position]
     edge_of: dict[tuple[int, int], int] = {}
     for v in nodes:
@@ -209,7 +257,7 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
                 {
                     "node": index[s.node],
                     "rule": _rule(s.node, names),
-                    "op": s.node._op,
+                    "op": _op_name(s.node),
                     "grad": fmt(g),
                     "updates": [],
                 }
@@ -236,7 +284,9 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
         )
         grad_texts[index[s.child]].append(fmt(s.after))
 
-    layout, width, height = _layout(nodes, index, grad_texts)
+    # in the box: the label as typed (unbracketed), else the same #k / constant as in formulas
+    shown = {v: pretty(v.label) or names[v].removeprefix("(").removesuffix(")") for v in nodes}
+    layout, width, height = _layout(nodes, index, grad_texts, shown)
     node_rows = []
     for v, i in index.items():
         g0 = 1.0 if v is root else 0.0
@@ -244,9 +294,9 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
             {
                 "name": names[v],
                 "label": pretty(v.label),
-                "op": v._op,
-                "data": fmt(v.data),
-                "dataRepr": repr(v.data),
+                "op": _op_name(v),
+                "leaf": not v._prev,
+                "data": [fmt(v.data), repr(v.data)],
                 "grad": [fmt(g0), repr(g0)],
                 **layout[i],
             }
@@ -255,6 +305,7 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
         "title": title,
         "nodes": node_rows,
         "edges": edges,
+        "forward": _forward_rows(nodes, names, index, edge_of) if forward else [],
         "steps": grouped,
         "root": index[root],
         "width": width,
@@ -264,7 +315,7 @@ def _page_data(root: Value, nodes: list[Value], steps: list[Step], title: str) -
 
 
 # ---- layout: columns by distance from the output, rows following the consumers ----------
-CHAR, PAD, BOX_H, ROW_H, OP_GAP, COL_GAP, MARGIN = 9.7, 9.0, 38.0, 56.0, 20.0, 50.0, 20.0
+CHAR, PAD, BOX_H, ROW_H, OP_GAP, COL_GAP, MARGIN = 10.3, 9.0, 38.0, 56.0, 20.0, 50.0, 20.0
 
 
 def _text_width(text: str) -> float:
@@ -272,7 +323,7 @@ def _text_width(text: str) -> float:
 
 
 def _layout(
-    nodes: list[Value], index: dict[Value, int], grad_texts: dict[int, list[str]]
+    nodes: list[Value], index: dict[Value, int], grad_texts: dict[int, list[str]], shown: dict[Value, str]
 ) -> tuple[list[dict[str, Any]], float, float]:
     """Place each node: column = longest path to the output (output rightmost), rows in a
     column ordered and positioned by the mean row of the nodes that use them (tree-like)."""
@@ -289,14 +340,14 @@ def _layout(
 
     boxes: dict[Value, dict[str, Any]] = {}
     for v in nodes:
-        label = pretty(v.label) or f"#{index[v]}"
+        label = shown[v]
         label = label if len(label) <= 28 else label[:27] + "…"
         fields = [
             _text_width(label),
             _text_width("data " + fmt(v.data)),
             _text_width("grad " + max(grad_texts[index[v]], key=len)),
         ]
-        op_w = _text_width(v._op) if v._op else 0.0
+        op_w = _text_width(_op_name(v)) if v._op else 0.0
         boxes[v] = {"text": label, "fields": fields, "box": sum(fields), "opw": op_w}
 
     y: dict[Value, float] = {}

@@ -9,48 +9,28 @@ Anything that cannot be shown that way is left as typed.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from typing import Any
 
 import graphviz
 
+from ..notation import parse, typeset
+
 MAX_LABEL = 80  # characters; longer labels are cut with an ellipsis so nodes stay readable
-
-_SUP = dict(zip("0123456789+-=()nijklT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀ"))
-_SUB = dict(zip("0123456789+-=()aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
-# ^{...} / _{...} (any mappable text), or ^12 / _3 (digits only: `my_var` stays as it is)
-_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(-?\d+))")
-
-# w^ℓ_{i,j} and b^ℓ_i, as microgradnet.nn labels parameters (braces optional)
-_WEIGHT = re.compile(r"^w\^\{?(\d+)\}?_\{(\d+),(\d+)\}$")
-_BIAS = re.compile(r"^b\^\{?(\d+)\}?_\{?(\d+)\}?$")
 
 
 def pretty(label: str) -> str:
-    """``w^1_{2,1}`` → ``w¹₂,₁``; ``x_1`` → ``x₁``; text without such scripts is unchanged."""
-
-    def script(m: re.Match[str]) -> str:
-        body = m.group(2) if m.group(2) is not None else m.group(3)
-        table = _SUP if m.group(1) == "^" else _SUB
-        if body and all(ch in table for ch in body):
-            return "".join(table[ch] for ch in body)
-        return m.group(0)
-
-    return _SCRIPT.sub(script, label)
+    """``w^1_{2,1}`` → ``w¹₂,₁``; ``x_1`` → ``x₁``; text without such scripts is unchanged
+    (``microgradnet.notation.typeset``: the article's names are built in one place)."""
+    return typeset(label)
 
 
 def parameter_position(label: object) -> tuple[int, int, int] | None:
     """(ℓ, i, j) for ``w^ℓ_{i,j}``, (ℓ, i, 0) for ``b^ℓ_i`` (the bias is weight 0), else None."""
-    if not isinstance(label, str) or not label:
+    name = parse(label)
+    if name is None or name.kind not in ("w", "b"):
         return None
-    m = _WEIGHT.match(label)
-    if m:
-        return int(m.group(1)), int(m.group(2)), int(m.group(3))
-    m = _BIAS.match(label)
-    if m:
-        return int(m.group(1)), int(m.group(2)), 0
-    return None
+    return name.layer, name.i, name.j if name.kind == "w" and name.j is not None else 0
 
 
 def check_precision(precision: object) -> int:

@@ -12,7 +12,8 @@ code = lambda s: cells.append(new_code_cell(s.strip()))  # noqa: E731
 md(r"""
 # Backpropagation, equation by equation
 
-This notebook follows the article this library started from, section by section, on one small
+This notebook follows the article this library started from, *Backpropagation made right, for a
+certain value of right*, section by section, on one small
 network. Every number is computed twice: **by the article's equations**, written out in plain
 floats (`microgradnet.equations`), and **by `backward()`** on a graph of `Value`s. They agree
 weight by weight.
@@ -41,7 +42,8 @@ for layer in model.layers:          # biases start at 0 (as in micrograd); small
     for neuron in layer.neurons:
         neuron.b.data = round(rng.uniform(-0.5, 0.5), 2)
 x = [0.5, -1.2]      # one sample X
-target = 2           # its class c (counted from 1, like the output index i)
+target = 1           # its class c, counted from 0 as everywhere in microgradnet (and PyTorch):
+                     # class 1 is the second output, o^3_2 in the article's 1-based names
 loss = "nll"
 
 print("sizes d_0..d_N:", model.sizes)
@@ -51,7 +53,8 @@ print("number of weights (biases included):", len(model.parameters()))
 md(r"""
 ## 2. Notation
 
-Indices start at 1. Layer $\ell$ has weight matrix $W^\ell$ with $d_\ell$ rows and $d_{\ell-1}$
+The article's indices start at 1 (classes are the one thing counted from 0: class $c$ is
+output $i = c + 1$). Layer $\ell$ has weight matrix $W^\ell$ with $d_\ell$ rows and $d_{\ell-1}$
 columns: $w^\ell_{i,j}$ connects input $j$ of the layer to neuron $i$. A bias is just a weight
 on a constant input 1, $b^\ell_i \equiv w^\ell_{i,0}$ with $o^{\ell-1}_0 = 1$, so we print it as
 column $j = 0$.
@@ -104,11 +107,11 @@ print(f"φ'(z^{l}_{i}) = {factors[1]:.6f}")
 print(f"o^{l-1}_{j} = {factors[2]:.6f}")
 print(f"Equation 8: ∂e/∂w^{l}_{{{i},{j}}} = {factors[0] * factors[1] * factors[2]:.12f}")
 
-# backward() on the model's own Values; functional counts classes from 0, hence target - 1
+# backward() on the model's own Values: the same class index, counted from 0, as everywhere
 from microgradnet.functional import cross_entropy
 
 model.zero_grad()
-e = cross_entropy(model(x), target - 1)
+e = cross_entropy(model(x), target)
 e.backward()
 print(f"backward():  ∂e/∂w^{l}_{{{i},{j}}} = {model.layers[l - 1].neurons[i - 1].w[j - 1].grad:.12f}")
 """)
@@ -118,9 +121,10 @@ md(r"""
 
 The recursion starts at the output: $\dfrac{\partial e}{\partial o^N_i} = \dfrac{\partial\, \mathrm{loss}(\hat y, y)}{\partial \hat y_i}$.
 
-For the negative log-likelihood of a softmax, $e = -\hat y_c + \log\sum_k e^{\hat y_k}$, and
+For the negative log-likelihood of a softmax with target class $c$ (counted from 0, so it is
+output $i = c + 1$), $e = -\hat y_{c+1} + \log\sum_k e^{\hat y_k}$, and
 
-$$\frac{\partial e}{\partial \hat y_i} = \mathrm{softmax}(\hat y)_i - \mathbf 1[i = c].$$
+$$\frac{\partial e}{\partial \hat y_i} = \mathrm{softmax}(\hat y)_i - \mathbf 1[i = c + 1].$$
 
 It is computed through log-softmax (subtract the largest $\hat y_k$ first), so large outputs
 cannot overflow. Check it against central finite differences of $e$:
@@ -140,11 +144,11 @@ for k in range(len(yhat)):
     down[k] -= h
     fd.append((E.loss_value(loss, up, target) - E.loss_value(loss, down, target)) / (2 * h))
 print("finite diff. =", [round(v, 9) for v in fd])
-print("huge outputs are fine:", E.equation9("nll", [1000.0, 999.0], 1))   # no overflow: e^1000 never computed
+print("huge outputs are fine:", E.equation9("nll", [1000.0, 999.0], 0))   # no overflow: e^1000 never computed
 """)
 code(r"""
-for name, (formula, derivative) in E.LOSSES.items():
-    print(f"{name:6} e = {formula:28}  Equation 9: {derivative}")
+for name, loss in E.LOSSES.items():   # one table of losses, shared with fit() and `microgradnet train`
+    print(f"{name:6} e = {loss.formula:28}  Equation 9: {loss.equation9_text}")
 """)
 
 md(r"""
@@ -221,7 +225,7 @@ md(r"""
 The same network as a graph of scalar `Value`s, nodes labelled in the article's notation:
 inputs $o^0_j$, weights $w^\ell_{i,j}$ and biases $b^\ell_i$, each neuron's sum $z^\ell_i$ and
 output $o^\ell_i$ (the outputs of the last layer are $\hat y_i = z^N_i$), and the error
-$e = \log S - (\hat y_c - m)$ with $m = \max_k \hat y_k$ and $S = \sum_k e^{\hat y_k - m}$.
+$e = \log S - (\hat y_{c+1} - m)$ with $m = \max_k \hat y_k$ and $S = \sum_k e^{\hat y_k - m}$.
 The `grad` shown in each node is what `backward()` left there; compare the weights' grads with
 the table above. (The constant $m$ gets grad 0: shifting every $\hat y_k$ by the same amount does
 not change the loss.)
@@ -238,7 +242,7 @@ for l, layer in enumerate(model.layers, start=1):
             o._prev[0].label = f"z^{l}_{i}"      # the neuron's sum, under its activation
         else:
             o.label = f"ŷ_{i} = z^{l}_{i}"
-# e = log S − (ŷ_c − m) with S = Σ_k exp(ŷ_k − m): the NLL through log-softmax, m = max_k ŷ_k
+# e = log S − (ŷ_{c+1} − m) with S = Σ_k exp(ŷ_k − m): the NLL through log-softmax, m = max_k ŷ_k
 m = Value(max(o.data for o in outs), label="m = max ŷ")
 shifted = [o - m for o in outs]
 exps = [s.exp() for s in shifted]
@@ -248,7 +252,7 @@ total = value_sum(exps)
 total.label = "S"
 log_total = total.log()
 log_total.label = "log S"
-e = log_total - shifted[target - 1]
+e = log_total - shifted[target]      # class c = target is output c + 1, index c of the list
 e.label = "e"
 e.backward()
 """

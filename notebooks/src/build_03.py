@@ -27,7 +27,9 @@ cells = [
     new_markdown_cell(
         "## Training as micrograd's demo does\n\n"
         "SVM max-margin loss `relu(1 − y·score)` averaged over the batch, plus 1e-4·Σp² (L2), "
-        "SGD with the learning rate falling from 1.0 to 0.1. The bar shows loss and accuracy live."
+        "SGD with the learning rate falling from 1.0 to 0.1. The bar shows loss and accuracy live "
+        "(a widget here in Jupyter; a text bar in a terminal; a plain line every few seconds in a log "
+        "or a pipe; `progress=False` turns it off)."
     ),
     new_code_cell(
         "random.seed(1337)\n"
@@ -64,6 +66,25 @@ cells = [
         "h_compiled, t_compiled = timed(compile=True)\n"
         "print(f'eager {t_eager:.2f}s, compiled {t_compiled:.2f}s (includes the one-off recording)')\n"
         "print('same losses:', max(abs(a - b) for a, b in zip(h_eager.loss, h_compiled.loss)) < 1e-12)"
+    ),
+]
+
+cells += [
+    new_markdown_cell(
+        "## An animation for slides\n\n"
+        "`animate_training` runs `fit` (same options) and writes a GIF: the decision regions at "
+        "evenly spaced steps, from the untrained model to the trained one, beside the loss curve so far. "
+        "Drop `moons.gif` into a slide deck."
+    ),
+    new_code_cell(
+        "from microgradnet.viz import animate_training\n\n"
+        "random.seed(1337)\n"
+        "h_gif = animate_training(MLP(2, [16, 16, 1]), X, y, 'moons.gif', steps=40, frames=9, "
+        "resolution=40, progress=False)\n"
+        "from PIL import Image\n"
+        "with Image.open('moons.gif') as gif:\n"
+        "    print(f'moons.gif: {gif.n_frames} frames of {gif.size[0]}×{gif.size[1]} px, '\n"
+        "          f'accuracy after 40 steps {h_gif.final_accuracy:.0%}')"
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""Builds notebooks/04_step_through_backward.ipynb (outputs stripped).
+"""Builds notebooks/04_step_through_backward.ipynb (outputs stripped; build_all.py executes it).
 
 Run: python notebooks/src/build_04.py
 """
@@ -10,24 +10,32 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 cells = [
     new_markdown_cell(
-        "# 04 · Stepping through backward()\n\n"
-        "`backward()` does one small thing many times: at each node, from the output back to the "
-        "inputs, it adds *node.grad × local derivative* to every child's grad. This notebook makes "
-        "each of those additions visible:\n\n"
-        "1. the **step-through page**: Next / Previous / Play through backward(), with the arithmetic "
-        "of every update — for the lecture's neuron, then for a small MLP;\n"
+        "# 04 · Stepping through the forward pass and backward()\n\n"
+        "The forward pass computes each node from its children, in topological order. `backward()` "
+        "then does one small thing many times: at each node, from the output back to the inputs, it "
+        "adds *node.grad × local derivative* to every child's grad. This notebook makes every one of "
+        "those steps visible:\n\n"
+        "1. the **step-through page**: Next / Previous / Play through the forward pass (each value "
+        "with its formula and the numbers filled in), then straight on through backward() (each "
+        "chain-rule update with its arithmetic) — for the lecture's neuron, then for a small MLP;\n"
         "2. the graph **coloured by gradient** and **numbered in backward order**;\n"
-        "3. the **network diagram** with every weight's gradient.\n\n"
+        "3. the **network diagram** with every weight's gradient;\n"
+        "4. the same steps as **slides**: one picture per step, and an animated GIF.\n\n"
         "Every cell runs top to bottom; nothing needs a server or an internet connection."
     ),
     new_markdown_cell(
         "## Showing a page inside the notebook\n\n"
-        "`to_html(root, path)` writes one self-contained HTML file: open it in a browser (full screen "
-        "is best in class, it works offline, even from a USB stick). To see it here, the helper below "
-        "reads the file back and puts it in an `<iframe srcdoc=…>`: the page travels inside the "
-        "notebook itself, so it works in Jupyter, JupyterLab and VS Code without a file server. (If a "
-        "page stays blank in a notebook someone else executed, JupyterLab is hiding an untrusted "
-        "output: run the cell again, or open the written file.)"
+        "`to_html(root, path)` writes one self-contained HTML file: open it in a browser (it works "
+        "offline, even from a USB stick). To see it here, the helper below reads the file back and "
+        "puts it in an `<iframe srcdoc=… allowfullscreen>`: the page travels inside the notebook "
+        "itself, so it works in Jupyter, JupyterLab and VS Code without a file server. (If a page "
+        "stays blank in a notebook someone else executed, JupyterLab is hiding an untrusted output: "
+        "run the cell again, or open the written file.)\n\n"
+        "**In class:** press **Full screen** (or `f`) and use the keyboard — → or space for the next "
+        "step, ← to go back, `p` to play, `o` for an overview of the whole graph (click a node there "
+        "to jump to its step), `+` / `−` to resize. The view follows the current node and keeps its "
+        "text readable from the back of the room; a child too far away to fit on the screen appears "
+        "as a card at the edge, pointing towards it."
     ),
     new_code_cell(
         "import html\n"
@@ -35,13 +43,13 @@ cells = [
         "from IPython.display import HTML\n\n"
         "from microgradnet import Value\n"
         "from microgradnet.viz import draw_dot, draw_mlp, to_html\n\n\n"
-        "def show_page(root, path, title=None, height=560):\n"
+        "def show_page(root, path, title=None, height=600):\n"
         "    \"\"\"Write the step-through page for root to path, and show it inline.\"\"\"\n"
         "    page = to_html(root, path, title=title)\n"
         "    source = html.escape(Path(page).read_text(encoding='utf-8'), quote=True)\n"
-        "    print(f'written to {page} (open it in a browser for full screen)')\n"
+        "    print(f'written to {page} (open it in a browser, or press Full screen)')\n"
         "    return HTML(f'<div><iframe srcdoc=\"{source}\" width=\"100%\" height=\"{height}\" '\n"
-        "                'style=\"border: 1px solid #ddd; border-radius: 6px\"></iframe></div>')"
+        "                'allowfullscreen style=\"border: 1px solid #ddd; border-radius: 6px\"></iframe></div>')"
     ),
     new_markdown_cell(
         "## 1. The lecture's neuron, one chain rule at a time\n\n"
@@ -57,10 +65,15 @@ cells = [
         "n = s + b; n.label = 'n'\n"
         "o = n.tanh(); o.label = 'o'\n"
         "o.backward()\n"
-        "show_page(o, 'neuron_backward.html', title='backward() of o = tanh(x1·w1 + x2·w2 + b)')"
+        "show_page(o, 'neuron_steps.html', title='o = tanh(x1·w1 + x2·w2 + b): forward, then backward()')"
     ),
     new_markdown_cell(
         "**To read aloud while clicking Next (→):**\n\n"
+        "*Forward pass* (blue). Only the inputs are known at the start; every other value is blank.\n\n"
+        "- *Steps 1–2, the products.* x1\\*w1 = 2.0 · (−3.0) = −6.0 and x2\\*w2 = 0.0 · 1.0 = 0.0.\n"
+        "- *Steps 3–4, the sums.* x1\\*w1 + x2\\*w2 = (−6.0) + 0.0 = −6.0, then n = (−6.0) + 6.8814 = 0.8814.\n"
+        "- *Step 5.* o = tanh(n) = tanh(0.8814) = 0.7071. Every value is known: the forward pass is done.\n\n"
+        "*Backward pass* (orange), on the same page.\n\n"
         "- *Start.* o.grad = 1: the output's derivative with respect to itself. Every other grad is 0.\n"
         "- *Step 1, tanh.* The local derivative of tanh is 1 − tanh(n)² = 1 − o² = 1 − ½ = 0.5, so "
         "n.grad = 1 × 0.5.\n"
@@ -69,8 +82,8 @@ cells = [
         "- *Steps 4–5, the products.* Each factor's grad is the *other* factor's data times the "
         "product's grad: x1.grad = w1·0.5 = −1.5, w1.grad = x1·0.5 = 1.0. Since x2 = 0, w2.grad = 0: "
         "changing w2 cannot change o while its input is 0.\n\n"
-        "Press **Fit** to see the whole graph (in a narrow notebook the page opens zoomed in on the "
-        "output). The final grads on the page are, bit for bit, those `o.backward()` computed:"
+        "Press **Overview** (`o`) to see the whole graph at once. The final grads on the page are, "
+        "bit for bit, those `o.backward()` computed:"
     ),
     new_code_cell(
         "for v in (x1, w1, x2, w2, b, n, o):\n"
@@ -87,7 +100,8 @@ cells = [
     new_markdown_cell(
         "## 3. Numbered in backward order\n\n"
         "`number=True` numbers the operations in the order `backward()` visits them: the same order "
-        "as the step-through page's steps. Output first, inputs last: a node's grad is complete "
+        "as the step-through page's backward steps, and the page calls a node without a label by "
+        "the same number (`#3` is the node numbered 3 here). Output first, inputs last: a node's grad is complete "
         "only once every node that uses it has been processed — that is why backward() sorts the "
         "graph topologically and walks it in reverse."
     ),
@@ -95,9 +109,11 @@ cells = [
     new_markdown_cell(
         "## 4. A small MLP\n\n"
         "A network 2 → 2 → 2 → 1 with tanh on the hidden layers and a linear output, one training "
-        "example x = (2, −1) with target y = 1, and the squared error e = (ŷ − y)². In microgradnet "
-        "each neuron is *one* node z = b + Σ w·x (op `Σ w·x + b`) followed by its activation "
-        "o = tanh(z), labelled in the article's notation (z^ℓ_i, o^ℓ_i, w^ℓ_{i,j}, b^ℓ_i)."
+        "example x = (2, −1) with target y = 1, and the squared error e = (ŷ − y)². As in micrograd, "
+        "each neuron is built from scalars: one `*` node per weight times input (labelled "
+        "w^ℓ_{i,j}·o^{ℓ−1}_j), a chain of `+` nodes starting from the bias (the finished sum is "
+        "z^ℓ_i), then its activation o^ℓ_i = tanh(z^ℓ_i) — the article's notation. Partial sums have "
+        "no label: the page and `draw_dot(number=True)` both call them by their backward number."
     ),
     new_code_cell(
         "import random\n\n"
@@ -113,14 +129,16 @@ cells = [
         "print(f'ŷ = {y_hat.data:.4f}, e = {e.data:.4f}')"
     ),
     new_code_cell(
-        "show_page(e, 'mlp_backward.html', title='backward() of e = (ŷ − y)², MLP 2-2-2-1', height=620)"
+        "show_page(e, 'mlp_backward.html', title='e = (ŷ − y)², MLP 2-2-2-1: forward, then backward()', height=620)"
     ),
     new_markdown_cell(
-        "**To read aloud:** at a neuron node `Σ w·x + b` one click updates all its children at once: "
-        "each weight receives z.grad × its input (the article's Equation 8, ∂e/∂w^ℓ_{i,j} = "
-        "∂e/∂z^ℓ_i · o^{ℓ−1}_j), each input receives z.grad × its weight (summed over the neurons "
-        "that use it: Equation 12 — watch x1.grad change twice, once for each neuron of layer 1), and "
-        "the bias receives z.grad × 1. Press **Fit** to see the whole graph, **+ / −** to zoom."
+        "**To read aloud:** the forward pass computes one scalar per click — each product, each "
+        "partial sum, each activation. In the backward pass each click is one node's chain rule: at a "
+        "`+` node both operands receive its grad unchanged; at a product w·o the weight receives "
+        "grad × o (the article's Equation 8, ∂e/∂w^ℓ_{i,j} = ∂e/∂z^ℓ_i · o^{ℓ−1}_j) and the input "
+        "receives grad × w, summed over every neuron that uses it (Equation 12 — watch x1.grad change "
+        "twice, once for each neuron of layer 1). When x1 is too far away to share the screen with "
+        "the product that uses it, a card at the edge of the view shows its numbers."
     ),
     new_markdown_cell(
         "### The computation graph, coloured\n\n"
@@ -143,6 +161,20 @@ cells = [
     new_code_cell(
         "for p in model.parameters():\n"
         "    print(f'{p.label:>9}  data {p.data:+.4f}  grad {p.grad:+.4f}')"
+    ),
+    new_markdown_cell(
+        "## 5. Slides: one picture per step, and an animated GIF\n\n"
+        "`step_images(root, folder)` writes the page's steps as pictures (`format='png'` or "
+        "`'svg'`), `step_gif(root, path)` as one animated GIF — forward pass, then backward, with "
+        "the explanation printed above the graph. Paste them into a slide deck."
+    ),
+    new_code_cell(
+        "from IPython.display import SVG\n\n"
+        "from microgradnet.viz import step_gif, step_images\n\n"
+        "slides = step_images(o, 'neuron_slides', format='svg')\n"
+        "gif = step_gif(o, 'neuron_steps.gif', seconds=1.5)\n"
+        "print(f'{len(slides)} slides in neuron_slides/ ({slides[0].name} … {slides[-1].name}), and {gif}')\n"
+        "SVG(filename=str(slides[5]))  # step 5 of the forward pass: o = tanh(n)"
     ),
 ]
 

@@ -128,8 +128,8 @@ cells = [
     new_code_cell(
         "from microgradnet import define_op, gradcheck, gradgradcheck, ops\n"
         "from microgradnet.expr import parse\n\n"
-        "if 'sinh' not in ops.OPS:   # running this cell twice would declare it twice\n"
-        "    define_op('sinh', math.sinh, lambda x, out: (ops.exp(x) + ops.exp(-x)) / 2)\n\n"
+        "# running this cell again replaces the definition (built-in operations cannot be replaced)\n"
+        "define_op('sinh', math.sinh, lambda x, out: (ops.exp(x) + ops.exp(-x)) / 2)\n\n"
         "a = Value(0.7, label='a')\n"
         "s = a.sinh(); s.label = 's'\n"
         "s.backward()\n"

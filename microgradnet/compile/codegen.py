@@ -1,0 +1,900 @@
+"""Code generation: a recorded graph becomes one Python function of plain floats.
+
+Every operation's forward formula and local derivatives come from the table of operations
+(``ops.OPS``: ``replay`` and ``replay_locals`` templates), read when a graph is recorded, so an
+operation added with ``define_op`` replays like a built-in one. The n-ary ``sum`` and ``dot``
+nodes are written here directly (their operand count varies).
+
+The function does, on floats, exactly what ``loss.backward()`` does on Values: the forward
+pass node by node, then for each node in reverse topological order ``child.grad += local *
+grad`` for every operand, in operand order - so gradients are accumulated in the same order as
+eager ``backward()`` and come out bit for bit the same.
+
+A stretch of the graph that repeats (one block of nodes per sample, found by ``runs.py``) is
+written once, as the body of a loop: the forward loop keeps, per repeat, the few numbers the
+backward pass needs (in a list of tuples) and the backward loop walks the repeats in reverse.
+What flows between repeats (a running sum over the samples) is carried in a variable; what
+flows in or out of the loop from elsewhere goes through lists indexed by the repeat.
+Parameters are shared by all repeats: their gradients are local variables that every repeat
+adds to, in eager order. Inputs and constants that differ per repeat come from slices or index
+lists; an operand that reads a different node of the block in different repeats (the logit a
+sample's class label picks) reads it from a tuple, indexed per repeat.
+
+Only identifiers built from node positions and the table's fixed templates appear in the
+source; every number (inputs, parameters, constants) travels in a list argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ops as _ops
+from ..engine import Value
+from .args import CompileError
+from .record import Recording
+from .runs import find_runs
+
+__all__ = ["Program", "generate", "template_for"]
+
+_CHUNK = 64  # terms per generated statement of an n-ary sum (Python's compiler recurses per term)
+_MAX_DEPTH = 40  # operations nested in one generated expression, at most
+_GATHER = 4  # a sum over at least this many repeats of a loop is written as a loop itself
+MIN_SAVED = 8  # a loop must save writing at least this many nodes of code
+_NARY = ("sum", "dot")
+
+_Inline = tuple  # (expression, nesting depth, operations in it): a node written where it is used
+
+#: What an operand refers to, and the names generated code uses for its value / its gradient:
+#: ('v', i)        node i, outside loops                      v{i} / g{i}
+#: ('u', L, t)     position t of loop L, this repeat            u{L}_{t} / h{L}_{t}
+#: ('c', L, t)     position t of the previous repeat            c{L}_{t} / n{L}_{t}
+#: ('o', L, r, t)  repeat r of position t, seen from outside    u{L}_{t} (last) or e{L}_{t}[r] / f{L}_{t}[r]
+#: ('p', k) ('x', j) ('k', c)   parameter, input, constant      p{k} / gp{k}, x{j}, k{c}
+#: ('xi', L, m) ('ki', L, m)    an input / constant that differs per repeat: x{L}_{m}, k{L}_{m}
+#: ('sel', L, m)   a position picked per repeat (by j{L}_{m}, ref ('j', L, m)) among candidates
+Ref = tuple
+
+
+def template_for(node: Value) -> tuple[str, str, tuple[str, ...]]:
+    """(operation key, forward template, local-derivative templates) of a node's operation.
+
+    The one place that reads replay templates from the table of operations."""
+    key = _ops.op_key(node)
+    if key in _NARY:
+        return key, "", ()
+    row = _ops.OPS.get(key)
+    if row is None or not row.replay:
+        raise CompileError(
+            f"compile_step: no replay template for operation {node._op!r}; declare it with "
+            "microgradnet.define_op (or give its row in microgradnet.ops a replay template)"
+        )
+    return key, row.replay, tuple(row.replay_locals)
+
+
+def helpers() -> dict[str, Any]:
+    """The names generated code may call (read now, so ops added by define_op are included)."""
+    return dict(_ops.REPLAY_HELPERS)
+
+
+@dataclass
+class _Node:
+    """One node of generated code: a node of the graph outside loops, or one position of a
+    loop's body (standing for that position in every repeat)."""
+
+    ref: Ref
+    key: str
+    forward: str
+    locals_: tuple[str, ...]
+    param: str  # the name holding the operation's constant ('' if none)
+    args: list[Ref]
+    what: str  # for error messages
+    op: str = ""  # micrograd's name of the operation (node._op)
+    gather: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # sums over repeats
+
+
+@dataclass
+class _Loop:
+    idx: int
+    start: int
+    period: int
+    count: int
+    in_loss: bool
+    body: list[_Node] = field(default_factory=list)
+    carried: dict[int, Ref] = field(default_factory=dict)  # t -> the node repeat 0 reads as "previous t"
+    slots: list[tuple[str, list[int]]] = field(default_factory=list)  # per-repeat input/constant indices
+    needs: list[bool] = field(default_factory=list)
+    exports: set[int] = field(default_factory=set)  # positions kept for every repeat (list e)
+    last: set[int] = field(default_factory=set)  # positions read after the loop (last repeat)
+    inflow: set[int] = field(default_factory=set)  # positions with gradient from outside (list f)
+    saved: list[str] = field(default_factory=list)  # per-repeat values the backward loop reads
+    # operands reading a different position of the block in different repeats (a class label
+    # picking one logit): the candidate positions, and per repeat the index of the one read
+    selects: list[tuple[list[int], list[int]]] = field(default_factory=list)
+
+
+@dataclass
+class Program:
+    """Generated code of one recording and what calling it needs."""
+
+    step_source: str
+    forward_source: str
+    index_lists: tuple[list[int], ...]  # per-repeat input/constant indices (argument I)
+    constants: list[Any]
+    params: list[Value]
+    n_grad: int
+    n_nodes: int
+    n_loops: int
+    step_lines: dict[int, str]
+    forward_lines: dict[int, str]
+
+
+def generate(rec: Recording) -> Program:
+    """Generate the step (forward + backward) and forward-only functions of a recording."""
+    return _Gen(rec).program()
+
+
+class _Gen:
+    def __init__(self, rec: Recording) -> None:
+        self.rec = rec
+        self.nodes = rec.nodes
+        self.where = rec.where
+        self.constants = list(rec.constants)
+        self.arg_consts: dict[tuple[str, str], int] = {}
+        self.index_lists: list[list[int]] = []
+        self.loops: list[_Loop] = []
+        n = len(self.nodes)
+        self.owner = [-1] * n
+        self.items: list[Any] = []  # in order: _Node (outside loops) or _Loop
+        self.sneeds: dict[int, bool] = {}
+        self.count: dict[Ref, int] = {}  # gradient contributions each node receives
+        self.needed: set[Ref] = set()  # values the backward pass reads (so kept in variables)
+        self.alias: dict[Ref, str] = {}
+        self.assigned: set[Ref] = set()
+        self.inputs_used: set[int] = set()
+
+    # ---- structure ------------------------------------------------------------------------
+    def program(self) -> Program:
+        rec = self.rec
+        intern: dict[tuple, int] = {}
+        ids = self.ids = [intern.setdefault(k, len(intern)) for k in rec.keys]
+        # loose keys: which node an operand reads is left out, so blocks that differ only in
+        # that (a class label picking one of the logits) still line up; _build_loop checks
+        # the rest and turns such operands into per-repeat selections
+        loose: dict[tuple, int] = {}
+        lmap = [loose.setdefault((k[0], *(x if x.__class__ is not int else 0 for x in k[1:])), len(loose))
+                for k in intern]
+        lids = [lmap[i] for i in ids]
+        for lo, hi in ((0, rec.n_loss), (rec.n_loss, len(ids))):
+            end = lo
+            for s, p, r in find_runs(lids, lo, hi, min_saved=MIN_SAVED):
+                if self._try_loop(s, p, r, end):
+                    end = self.loops[-1].start + p * self.loops[-1].count
+                    continue
+                for s2, p2, r2 in find_runs(ids, s, s + p * r, min_saved=MIN_SAVED):
+                    if self._try_loop(s2, p2, r2, end):
+                        end = self.loops[-1].start + p2 * self.loops[-1].count
+        loop_at = {lp.start: lp for lp in self.loops}
+        i = 0
+        n = len(self.nodes)
+        while i < n:
+            lp = loop_at.get(i)
+            if lp is not None:
+                self.items.append(lp)
+                i += lp.period * lp.count
+                continue
+            v = self.nodes[i]
+            key, fwd, locs = template_for(v)
+            self.items.append(
+                _Node(("v", i), key, fwd, locs, self._param(v), [self._outside(c) for c in v._prev],
+                      f"node {i} (operation {v._op!r})", v._op)
+            )
+            i += 1
+        self._needs()
+        self._links()
+        back = self._backward()
+        fwd = self._forward()
+        return self._assemble(fwd, back)
+
+    def _try_loop(self, s: int, p: int, r: int, end: int) -> bool:
+        """Make the run ``s, p, r`` a loop (one repeat earlier if it can start there)."""
+        if s - p >= end and self._extends(s, p):
+            s, r = s - p, r + 1
+        self.owner[s : s + p * r] = [len(self.loops)] * (p * r)
+        self.loops.append(_Loop(len(self.loops), s, p, r, s < self.rec.n_loss))
+        if self._build_loop(self.loops[-1]):
+            return True
+        self.owner[s : s + p * r] = [-1] * (p * r)
+        self.loops.pop()
+        return False
+
+    def _param(self, v: Value) -> str:
+        p = _ops.op_parameter(v)
+        if p is None:
+            return ""
+        k = (type(p).__name__, repr(p))
+        slot = self.arg_consts.get(k)
+        if slot is None:
+            slot = self.arg_consts[k] = len(self.constants)
+            self.constants.append(p)
+        return f"k{slot}"
+
+    def _outside(self, c: Value) -> Ref:
+        """The reference to node or leaf ``c`` from code outside any loop."""
+        d = self.where[c]
+        if d.__class__ is int:
+            L = self.owner[d]
+            if L < 0:
+                return ("v", d)
+            lp = self.loops[L]
+            r, t = divmod(d - lp.start, lp.period)
+            return ("o", L, r, t)
+        if d == "x":
+            return ("x", self.rec.inputs[c])
+        if d == "k":
+            return ("k", self.rec.const_slot[c])
+        return ("p", d[1])
+
+    def _extends(self, s: int, P: int) -> bool:
+        """Can a run starting at ``s`` start one repeat earlier? Yes if the ``P`` nodes before
+        it have the same keys, except that where later repeats read the previous repeat they
+        read an input or a constant (Python's ``sum()`` starts from 0: ``0 + l0``, then
+        ``s0 + l1``, ...). The loop then starts its carried value from that leaf."""
+        keys, nodes = self.rec.keys, self.nodes
+        first: dict[int, Any] = {}
+        for t in range(P):
+            k0, k1 = keys[s - P + t], keys[s + t]
+            if k0 == k1:
+                continue
+            if len(k0) != len(k1) or k0[0] is not k1[0]:
+                return False
+            prev = nodes[s - P + t]._prev
+            for o in range(1, len(k1)):
+                a, b = k0[o], k1[o]
+                if a == b:
+                    continue
+                if b.__class__ is not int or t - b >= 0 or a not in ("x", "k"):
+                    return False
+                leaf = prev[o - 1]
+                tp = t - b + P
+                if first.setdefault(tp, leaf) is not leaf:
+                    return False
+        return True
+
+    def _build_loop(self, lp: _Loop) -> bool:
+        """Describe a loop's body: what each operand is comes from the keys of repeat 1 (a
+        regular repeat), the nodes repeat 0 starts from from repeat 0. False if it cannot be a
+        loop."""
+        s, P, R = lp.start, lp.period, lp.count
+        nodes, keys, rec, ids = self.nodes, self.rec.keys, self.rec, self.ids
+        slot_of: dict[tuple[str, tuple[int, ...]], int] = {}
+        differs: set[int] = set()  # positions where some repeat's key differs from repeat 1's
+        ref = ids[s + P : s + 2 * P]
+        for r in range(R):
+            block = ids[s + r * P : s + (r + 1) * P]
+            if r != 1 and block != ref:
+                differs.update(t for t, (a, b) in enumerate(zip(block, ref)) if a != b)
+        for t in range(P):
+            v = nodes[s + t]
+            key, fwd, locs = template_for(v)
+            args: list[Ref] = []
+            for o, c in enumerate(v._prev):
+                d = keys[s + P + t][o + 1]
+                if d.__class__ is int and t in differs:
+                    ds = [keys[s + r * P + t][o + 1] for r in range(R)]
+                    if ds[0].__class__ is not int and t - d < 0:
+                        ds[0] = d  # repeat 0 starts the carried value from a leaf (_extends)
+                    if ds.count(d) != R:  # reads a different node of the block in different repeats
+                        if any(x.__class__ is not int or t - x < 0 for x in ds):
+                            return False
+                        where = [t - x for x in ds]
+                        cands = sorted(set(where))
+                        lp.selects.append((cands, [cands.index(q) for q in where]))
+                        args.append(("sel", lp.idx, len(lp.selects) - 1))
+                        continue
+                if d.__class__ is int:
+                    if t - d >= 0:
+                        args.append(("u", lp.idx, t - d))
+                        continue
+                    tp = t - d + P
+                    if tp < 0:  # reaches further back than the previous repeat
+                        return False
+                    first = self._outside(c) if c._a is not None else self._leaf(c)
+                    if lp.carried.setdefault(tp, first) != first:
+                        return False
+                    args.append(("c", lp.idx, tp))
+                    continue
+                if d.__class__ is tuple:  # a parameter: the same in every repeat (it is in the key)
+                    args.append(("p", d[1]))
+                    continue
+                table = rec.inputs if d == "x" else rec.const_slot
+                idx = [table[nodes[s + r * P + t]._prev[o]] for r in range(R)]
+                if idx.count(idx[0]) == R:
+                    args.append(("x", idx[0]) if d == "x" else ("k", idx[0]))
+                    continue
+                sk = (d, tuple(idx))
+                m = slot_of.get(sk)
+                if m is None:
+                    m = slot_of[sk] = len(lp.slots)
+                    lp.slots.append((d, idx))
+                args.append(("xi" if d == "x" else "ki", lp.idx, m))
+            lp.body.append(
+                _Node(("u", lp.idx, t), key, fwd, locs, self._param(v), args,
+                      f"node {s + t} (operation {v._op!r}, in a loop over {R} repeats)", v._op)
+            )
+        return True
+
+    # ---- which nodes need a gradient, who reads what --------------------------------------
+    def _need(self, a: Ref) -> bool:
+        kind = a[0]
+        if kind == "p":
+            return a[1] < self.rec.n_grad
+        if kind == "v":
+            return self.sneeds.get(a[1], False)
+        if kind == "sel":
+            lp = self.loops[a[1]]
+            return any(lp.needs[c] for c in lp.selects[a[2]][0])
+        if kind in ("u", "o"):
+            return self.loops[a[1]].needs[a[-1]]
+        if kind == "c":
+            lp = self.loops[a[1]]
+            return lp.needs[a[2]] or self._need(lp.carried[a[2]])
+        return False
+
+    def _needs(self) -> None:
+        n_loss = self.rec.n_loss
+        for item in self.items:
+            if isinstance(item, _Node):
+                i = item.ref[1]
+                self.sneeds[i] = i < n_loss and any(self._need(a) for a in item.args)
+                continue
+            item.needs = [False] * item.period
+            if not item.in_loss:
+                continue
+            changed = True
+            while changed:
+                changed = False
+                for t, nd in enumerate(item.body):
+                    if not item.needs[t] and any(self._need(a) for a in nd.args):
+                        item.needs[t] = changed = True
+
+    def _links(self) -> None:
+        """Values and gradients crossing a loop's boundary; contribution counts."""
+        count = self.count
+        for item in self.items:
+            if isinstance(item, _Node):
+                if item.key == "sum":
+                    item.gather = self._gathered(item.args)
+                grads = self.sneeds[item.ref[1]]
+                for a in item.args:
+                    if a[0] == "o":
+                        lp = self.loops[a[1]]
+                        (lp.last if a[2] == lp.count - 1 else lp.exports).add(a[3])
+                        if grads and lp.needs[a[3]]:
+                            lp.inflow.add(a[3])
+                    if grads and self._need(a):
+                        count[a] = count.get(a, 0) + 1
+                continue
+            for x in item.carried.values():
+                if x[0] == "o":
+                    lp = self.loops[x[1]]
+                    (lp.last if x[2] == lp.count - 1 else lp.exports).add(x[3])
+                    if lp.needs[x[3]]:
+                        lp.inflow.add(x[3])
+                if self._need(x):
+                    count[x] = count.get(x, 0) + 2  # never an alias
+            for t, nd in enumerate(item.body):
+                if item.needs[t]:
+                    for a in nd.args:
+                        if a[0] == "sel":
+                            for c in item.selects[a[2]][0]:
+                                count[("u", item.idx, c)] = count.get(("u", item.idx, c), 0) + 2
+                        elif self._need(a):
+                            count[a] = count.get(a, 0) + 1
+        for a in self.rec.roots:
+            if a._a is not None:
+                r = self._outside(a)
+                if r[0] == "o":
+                    self.loops[r[1]].exports.add(r[3])
+        root = self.rec.roots[0]
+        if root._a is not None:
+            r = self._outside(root)
+            if r[0] == "o":
+                self.loops[r[1]].inflow.add(r[3])
+                self.loops[r[1]].needs[r[3]] = True
+
+    # ---- names -----------------------------------------------------------------------------
+    def value(self, a: Ref) -> str:
+        """The variable holding a value (forward: a loop's last repeat, or its list e)."""
+        kind = a[0]
+        if kind == "v":
+            return f"v{a[1]}"
+        if kind == "u":
+            return f"u{a[1]}_{a[2]}"
+        if kind == "c":
+            return f"c{a[1]}_{a[2]}"
+        if kind == "o":
+            lp = self.loops[a[1]]
+            if a[2] == lp.count - 1 and a[3] in lp.last:
+                return f"u{a[1]}_{a[3]}"
+            return f"e{a[1]}_{a[3]}[{a[2]}]"
+        if kind == "p":
+            return f"p{a[1]}"
+        if kind == "x":
+            self.inputs_used.add(a[1])
+            return f"x{a[1]}"
+        if kind == "k":
+            return f"k{a[1]}"
+        if kind == "xi":
+            return f"x{a[1]}_{a[2]}"
+        if kind == "sel":
+            cands = self.loops[a[1]].selects[a[2]][0]
+            return f"({', '.join(f'u{a[1]}_{c}' for c in cands)},)[j{a[1]}_{a[2]}]"
+        if kind == "j":
+            return f"j{a[1]}_{a[2]}"
+        return f"k{a[1]}_{a[2]}"  # 'ki'
+
+    def grad_target(self, a: Ref) -> tuple[str, bool]:
+        """(the gradient variable of ``a``, whether it already holds something)."""
+        kind = a[0]
+        if kind == "p":
+            return f"gp{a[1]}", True
+        if kind == "c":
+            return f"n{a[1]}_{a[2]}", True
+        if kind == "o":
+            return f"f{a[1]}_{a[3]}[{a[2]}]", True
+        alias = self.alias.get(a)
+        if alias is not None:
+            return alias, True
+        name = f"g{a[1]}" if kind == "v" else f"h{a[1]}_{a[2]}"
+        return name, a in self.assigned
+
+    # ---- backward --------------------------------------------------------------------------
+    def _contribute(self, out: list[str], nd: _Node, g: str, same: Callable[[Ref], bool]) -> None:
+        """``child.grad += local * g`` for every operand of ``nd`` that needs a gradient."""
+        args = nd.args
+        key = nd.key
+        if key == "sum":
+            locs = ["1.0"] * len(args)
+        elif key == "dot":
+            n = (len(args) - 1) // 2
+            locs = ["1.0"]
+            for j in range(1, len(args)):
+                other = args[j + n] if j <= n else args[j - n]
+                locs.append(other)  # type: ignore[arg-type]
+        else:
+            locs = list(nd.locals_)
+        gather = list(nd.gather)
+        j = 0
+        while j < len(args):
+            if gather and gather[0][0] == j:
+                _, L, t, r0, r1 = gather.pop(0)
+                lp = self.loops[L]
+                if lp.needs[t]:
+                    if (r0, r1) == (0, lp.count):
+                        out.append(f"f{L}_{t} = [z_ + {g} for z_ in f{L}_{t}]")
+                    else:
+                        out.append(f"f{L}_{t}[{r0}:{r1}] = [z_ + {g} for z_ in f{L}_{t}[{r0}:{r1}]]")
+                j += r1 - r0
+                continue
+            a = args[j]
+            local = locs[j]
+            j += 1
+            if not self._need(a):
+                continue
+            if not isinstance(local, str):  # dot: the other operand's value
+                self._mark(local)
+                local = self.value(local)
+            elif "{" in local:
+                local = local.format(**self._fmt(nd, local))
+            if a[0] == "sel":
+                self._contribute_selected(out, a, local, g)
+                continue
+            target, held = self.grad_target(a)
+            if key == "relu":
+                o = self.value(nd.ref)
+                self._mark(nd.ref)
+                line = f"if {o} > 0: {target} += {g}" if held else f"{target} = {g} if {o} > 0 else 0.0"
+            elif local == "1.0":
+                if not held and self.count.get(a) == 1 and same(a):
+                    self.alias[a] = g
+                    continue
+                line = f"{target} += {g}" if held else f"{target} = {g}"
+            elif local == "-1.0":
+                line = f"{target} -= {g}" if held else f"{target} = -{g}"
+            else:
+                line = f"{target} += ({local}) * {g}" if held else f"{target} = ({local}) * {g}"
+            if not held:
+                self.assigned.add(a)
+            out.append(line)
+
+    def _contribute_selected(self, out: list[str], a: Ref, local: str, g: str) -> None:
+        """``+= local * g`` into whichever position this repeat's operand reads."""
+        L, m = a[1], a[2]
+        lp = self.loops[L]
+        cands = lp.selects[m][0]
+        self.needed.add(("j", L, m))
+        first = True
+        for k, c in enumerate(cands):
+            if not lp.needs[c]:
+                continue
+            target, held = self.grad_target(("u", L, c))
+            if not held:  # every candidate must hold a number before one of them is added to
+                out.insert(0, f"{target} = 0.0")  # (before this node's other contributions, too)
+                self.assigned.add(("u", L, c))
+            out.append(f"{'if' if first else 'elif'} j{L}_{m} == {k}: {target} += ({local}) * {g}")
+            first = False
+
+    def _mark(self, a: Ref) -> None:
+        """The backward pass reads ``a``'s value: keep it (per repeat: save it)."""
+        if a[0] == "sel":
+            self.needed.update(("u", a[1], c) for c in self.loops[a[1]].selects[a[2]][0])
+            self.needed.add(("j", a[1], a[2]))
+        else:
+            self.needed.add(a)
+
+    def _fmt(self, nd: _Node, template: str) -> dict[str, str]:
+        """Names for a local-derivative template (marking the values it reads as needed)."""
+        fmt = {"p": nd.param}
+        args = nd.args
+        for name, ref in (("a", args[0] if args else None), ("b", args[1] if len(args) > 1 else None),
+                          ("out", nd.ref)):
+            if ref is not None and "{" + name + "}" in template:
+                self._mark(ref)
+                fmt[name] = self.value(ref)
+            else:
+                fmt[name] = ""
+        return fmt
+
+    def _gathered(self, args: list[Ref]) -> list[tuple[int, int, int, int, int]]:
+        """Stretches of a sum's operands that are one loop position over consecutive repeats:
+        (first operand, loop, position, first repeat, end repeat)."""
+        found = []
+        j = 0
+        while j < len(args):
+            a = args[j]
+            if a[0] != "o":
+                j += 1
+                continue
+            k = j + 1
+            while k < len(args) and args[k][0] == "o" and args[k][1] == a[1] and args[k][3] == a[3] \
+                    and args[k][2] == a[2] + (k - j):
+                k += 1
+            if k - j >= _GATHER:
+                found.append((j, a[1], a[3], a[2], a[2] + k - j))
+                self.loops[a[1]].exports.add(a[3])
+            j = k
+        return found
+
+    def _backward(self) -> list[tuple[int, str]]:
+        """Backward lines (indent, text), in the order eager backward() visits the nodes."""
+        lines: list[tuple[int, str]] = []
+        rec = self.rec
+        root = rec.roots[0]
+        if root._a is None:  # the loss is a leaf: backward() only sets its own grad
+            d = self.where[root]
+            if d.__class__ is tuple and d[1] < rec.n_grad:
+                lines.append((0, f"gp{d[1]} = seed"))
+            return lines
+        pre: list[tuple[int, str]] = []
+        root_ref = self._outside(root)
+        body: list[tuple[int, str]] = []
+        if root_ref[0] == "v":
+            self.assigned.add(root_ref)
+            body.append((0, f"g{root_ref[1]} = seed"))
+        else:
+            body.append((0, f"f{root_ref[1]}_{root_ref[3]}[{root_ref[2]}] = seed"))
+        for item in reversed(self.items):
+            if isinstance(item, _Node):
+                i = item.ref[1]
+                if not self.sneeds.get(i):
+                    continue
+                g, _ = self.grad_target(item.ref)
+                out: list[str] = []
+                self._contribute(out, item, g, lambda a: a[0] == "v")
+                body.extend((0, x) for x in out)
+            elif item.in_loss:
+                body.extend(self._loop_backward(item))
+        for lp in self.loops:
+            for t in sorted(lp.inflow):
+                if lp.needs[t]:
+                    pre.append((0, f"f{lp.idx}_{t} = [0.0] * {lp.count}"))
+        lines.extend(pre)
+        lines.extend(body)
+        return lines
+
+    def _loop_backward(self, lp: _Loop) -> list[tuple[int, str]]:
+        L, R = lp.idx, lp.count
+        inner: list[str] = []
+        init: set[Ref] = set()
+        heads: list[str] = []
+        targets: list[str] = []
+        iters: list[str] = []
+        after: list[str] = []
+        pre: list[str] = []
+        for tp in sorted(lp.carried):
+            if not self._need(("c", L, tp)):  # neither repeat 0's source nor the repeats need it
+                continue
+            x = lp.carried[tp]
+            xg, held = self.grad_target(x) if self._need(x) else ("", False)
+            start = xg if held else "0.0"
+            if tp in lp.inflow:
+                pre.append(f"n{L}_{tp} = f{L}_{tp}[{R - 1}]")
+                iters.append(f"f{L}_{tp}[{R - 2}::-1] + [{start}]")
+            else:
+                pre.append(f"n{L}_{tp} = 0.0")
+                iters.append(f"[0.0] * {R - 1} + [{start}]")
+            targets.append(f"i{L}_{tp}")
+            heads.append(f"h{L}_{tp} = n{L}_{tp}")
+            heads.append(f"n{L}_{tp} = i{L}_{tp}")
+            init.add(("u", L, tp))
+            if xg:
+                after.append(f"{xg} = n{L}_{tp}")
+                if x[0] in ("v", "u"):
+                    self.assigned.add(x)
+        for t in sorted(lp.inflow):
+            if t in lp.carried or not lp.needs[t]:
+                continue
+            iters.append(f"reversed(f{L}_{t})")
+            targets.append(f"b{L}_{t}")
+            heads.append(f"h{L}_{t} = b{L}_{t}")
+            init.add(("u", L, t))
+        self.assigned |= init
+        for t in range(lp.period - 1, -1, -1):
+            if not lp.needs[t]:
+                continue
+            nd = lp.body[t]
+            g, _ = self.grad_target(nd.ref)
+            self._contribute(inner, nd, g, lambda a: a[0] == "u" and a[1] == L and a not in init)
+        mine = sorted(a for a in self.needed if a[0] in ("u", "c", "xi", "ki", "j") and a[1] == L)
+        lp_saved = lp.saved = [self.value(a) for a in mine]
+        if lp_saved:
+            iters.insert(0, f"reversed(s{L})")
+            targets.insert(0, "(" + ", ".join(lp_saved) + ("," if len(lp_saved) == 1 else "") + ")")
+        if not iters:
+            head = f"for _ in range({R}):"
+        elif len(iters) == 1:
+            head = f"for {targets[0]} in {iters[0]}:"
+        else:
+            head = f"for {', '.join(targets)} in zip({', '.join(iters)}):"
+        out = [(0, x) for x in pre]
+        out.append((0, head))
+        out.extend((1, x) for x in heads + inner)
+        if not heads and not inner:
+            out.append((1, "pass"))
+        out.extend((0, x) for x in after)
+        return out
+
+    # ---- forward ---------------------------------------------------------------------------
+    def _forward(self) -> list[tuple[int, str, str, bool]]:
+        """Forward lines (indent, text, node description, only in the step function)."""
+        uses: dict[Ref, int] = {}
+        keep: set[Ref] = set(self.needed)
+        for item in self.items:
+            nds = [item] if isinstance(item, _Node) else item.body
+            for nd in nds:
+                for k, a in enumerate(nd.args):
+                    uses[a] = uses.get(a, 0) + 1
+                    if nd.key not in _NARY:
+                        ph = "{a}" if k == 0 else "{b}"
+                        if nd.forward.count(ph) != 1:
+                            keep.add(a)
+            if isinstance(item, _Loop):
+                keep.update(("u", item.idx, t) for t in item.carried)
+                keep.update(("u", item.idx, t) for t in item.exports | item.last)
+                keep.update(item.carried.values())
+                keep.update(("u", item.idx, c) for cands, _ in item.selects for c in cands)
+        keep.update(self._outside(r) for r in self.rec.roots if r._a is not None)
+        self.keep = keep
+        self.uses = uses
+        lines: list[tuple[int, str, str, bool]] = []
+        outside: dict[Ref, _Inline] = {}
+        for item in self.items:
+            if isinstance(item, _Node):
+                self._emit_node(lines, 0, item, outside)
+            else:
+                self._loop_forward(lines, item)
+        return lines
+
+    def _inlinable(self, a: Ref) -> bool:
+        return a[0] in ("v", "u") and self.uses.get(a, 0) == 1 and a not in self.keep
+
+    def _emit_node(self, lines: list, ind: int, nd: _Node, exprs: dict[Ref, _Inline]) -> None:
+        """Write node ``nd`` (or keep its expression in ``exprs`` to be inlined where used)."""
+        names = []
+        depth = 0
+        inlined: list[str] = []  # operations written into this node's statement
+        for a in nd.args:
+            e = exprs.pop(a, None)
+            if e is not None:
+                names.append(f"({e[0]})")
+                depth = max(depth, e[1])
+                inlined += e[2]
+            else:
+                names.append(self.value(a))
+        target = self.value(nd.ref)
+        key = nd.key
+        what = nd.what
+        if inlined:
+            what += f" or an operation written into it ({', '.join(sorted(set(inlined)))})"
+        if key in _NARY:
+            if key == "sum":
+                if nd.gather:
+                    self._emit_gathered_sum(lines, ind, what, names, list(nd.gather), target)
+                    return
+                terms = ["0.0", *names]
+            else:
+                n = (len(names) - 1) // 2
+                terms = [names[0], *(f"{names[1 + j]} * {names[1 + n + j]}" for j in range(n))]
+            if len(terms) <= _CHUNK:
+                expr = " + ".join(terms)
+            else:
+                step = _CHUNK - 1
+                chunks = [terms[:_CHUNK]] + [terms[k : k + step] for k in range(_CHUNK, len(terms), step)]
+                lines.append((ind, f"{target} = {' + '.join(chunks[0])}", what, False))
+                for chunk in chunks[1:-1]:
+                    lines.append((ind, f"{target} = {target} + {' + '.join(chunk)}", what, False))
+                lines.append((ind, f"{target} = {target} + {' + '.join(chunks[-1])}", what, False))
+                return
+        else:
+            expr = nd.forward.format(a=names[0], b=names[1] if len(names) > 1 else "", p=nd.param)
+        if self._inlinable(nd.ref) and depth < _MAX_DEPTH:
+            exprs[nd.ref] = (expr, depth + 1, [*inlined, repr(nd.op)])
+            return
+        lines.append((ind, f"{target} = {expr}", what, False))
+
+    def _emit_gathered_sum(self, lines: list, ind: int, what: str, names: list[str],
+                           gather: list[tuple[int, int, int, int, int]], target: str) -> None:
+        """A sum over many repeats of a loop: left to right, as the engine adds."""
+        pending = ["0.0"]
+        j = 0
+        first = True
+
+        def flush() -> None:
+            terms = pending if first else [target, *pending]
+            lines.append((ind, f"{target} = {' + '.join(terms)}", what, False))
+
+        while j < len(names):
+            if gather and gather[0][0] == j:
+                _, L, t, r0, r1 = gather.pop(0)
+                flush()
+                first = False
+                pending = []
+                sl = "" if (r0, r1) == (0, self.loops[L].count) else f"[{r0}:{r1}]"
+                lines.append((ind, f"for z_ in e{L}_{t}{sl}:", what, False))
+                lines.append((ind + 1, f"{target} += z_", what, False))
+                j += r1 - r0
+                continue
+            pending.append(names[j])
+            j += 1
+        if pending:
+            flush()
+
+    def _loop_forward(self, lines: list, lp: _Loop) -> None:
+        L, R = lp.idx, lp.count
+        iters = []
+        targets = []
+        for m, (kind, idx) in enumerate(lp.slots):
+            src = "X" if kind == "x" else "C"
+            step = idx[1] - idx[0]
+            if step > 0 and idx == list(range(idx[0], idx[0] + step * R, step)):
+                iters.append(f"{src}[{idx[0]}:{idx[0] + step * (R - 1) + 1}:{step}]")
+            else:
+                iters.append(f"map({src}.__getitem__, I[{len(self.index_lists)}])")
+                self.index_lists.append(idx)
+            targets.append(f"x{L}_{m}" if kind == "x" else f"k{L}_{m}")
+        for m, (_, picks) in enumerate(lp.selects):
+            iters.append(f"I[{len(self.index_lists)}]")
+            self.index_lists.append(picks)
+            targets.append(f"j{L}_{m}")
+        saved = lp.saved
+        if saved:
+            lines.append((0, f"s{L} = []", "", True))
+            lines.append((0, f"a{L} = s{L}.append", "", True))
+        for t in sorted(lp.exports):
+            lines.append((0, f"e{L}_{t} = []", "", False))
+        for tp in sorted(lp.carried):
+            lines.append((0, f"u{L}_{tp} = {self.value(lp.carried[tp])}", "", False))
+        if not iters:
+            head = f"for _ in range({R}):"
+        elif len(iters) == 1:
+            head = f"for {targets[0]} in {iters[0]}:"
+        else:
+            head = f"for {', '.join(targets)} in zip({', '.join(iters)}):"
+        lines.append((0, head, "", False))
+        for tp in sorted(lp.carried):
+            lines.append((1, f"c{L}_{tp} = u{L}_{tp}", "", False))
+        exprs: dict[Ref, _Inline] = {}
+        for nd in lp.body:
+            self._emit_node(lines, 1, nd, exprs)
+        if saved:
+            lines.append((1, f"a{L}(({', '.join(saved)},))", "", True))
+        for t in sorted(lp.exports):
+            lines.append((1, f"e{L}_{t}.append(u{L}_{t})", "", False))
+
+    # ---- the two functions -----------------------------------------------------------------
+    def _assemble(self, fwd: list[tuple[int, str, str, bool]], back: list[tuple[int, str]]) -> Program:
+        rec = self.rec
+        head: list[str] = []
+        if rec.params:
+            head.append(f"{', '.join(f'p{k}' for k in range(len(rec.params)))}, = P")
+        if self.constants:
+            head.append(f"{', '.join(f'k{k}' for k in range(len(self.constants)))}, = C")
+        outs = self._outputs()
+        xs = sorted(self.inputs_used)
+        for k in range(0, len(xs), 200):
+            part = xs[k : k + 200]
+            head.append(f"{', '.join(f'x{j}' for j in part)}, = {', '.join(f'X[{j}]' for j in part)},")
+        g_head = [f"{', '.join(f'gp{k}' for k in range(rec.n_grad))}, = G"] if rec.n_grad else []
+        g_out = ", ".join(f"gp{k}" for k in range(rec.n_grad)) + ("," if rec.n_grad else "")
+
+        def render(kind: str) -> tuple[str, dict[int, str]]:
+            lines = [f"def {kind}(X, P, G, C, I, seed):" if kind == "step" else "def forward(X, P, C, I):"]
+            lines += ["    " + h for h in head]
+            if kind == "step":
+                lines += ["    " + h for h in g_head]
+            where: dict[int, str] = {}
+            for ind, text, what, only_step in fwd:
+                if only_step and kind != "step":
+                    continue
+                lines.append("    " * (ind + 1) + text)
+                if what:
+                    where[len(lines)] = what
+            if kind == "step":
+                lines += ["    " * (ind + 1) + text for ind, text in back]
+                lines.append(f"    return ({outs},), ({g_out})")
+            else:
+                lines.append(f"    return ({outs},)")
+            return "\n".join(lines) + "\n", where
+
+        step_source, step_lines = render("step")
+        forward_source, forward_lines = render("forward")
+        return Program(
+            step_source=step_source,
+            forward_source=forward_source,
+            index_lists=tuple(self.index_lists),
+            constants=self.constants,
+            params=rec.params,
+            n_grad=rec.n_grad,
+            n_nodes=len(rec.where),
+            n_loops=len(self.loops),
+            step_lines=step_lines,
+            forward_lines=forward_lines,
+        )
+
+    def _outputs(self) -> str:
+        """The outputs' values, a loop's whole list e written as ``*e``."""
+        refs = []
+        for r in self.rec.roots:
+            d = self.where[r]
+            refs.append(self._outside(r) if d.__class__ is int else self._leaf(r))
+        parts: list[str] = []
+        j = 0
+        while j < len(refs):
+            a = refs[j]
+            if a[0] == "o" and a[2] == 0:
+                lp = self.loops[a[1]]
+                k = j + 1
+                while k < len(refs) and refs[k][0] == "o" and refs[k][1] == a[1] and refs[k][3] == a[3] \
+                        and refs[k][2] == k - j:
+                    k += 1
+                if k - j == lp.count:
+                    parts.append(f"*e{a[1]}_{a[3]}")
+                    j = k
+                    continue
+            if a[0] == "o":
+                lp = self.loops[a[1]]
+                parts.append(f"e{a[1]}_{a[3]}[{a[2]}]")
+            else:
+                parts.append(self.value(a))
+            j += 1
+        return ", ".join(parts)
+
+    def _leaf(self, c: Value) -> Ref:
+        d = self.where[c]
+        if d == "x":
+            return ("x", self.rec.inputs[c])
+        if d == "k":
+            return ("k", self.rec.const_slot[c])
+        return ("p", d[1])

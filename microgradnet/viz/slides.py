@@ -1,0 +1,325 @@
+"""The step-through as slides: one picture per step (SVG or PNG) and an animated GIF.
+
+``step_images(root, folder)`` writes ``step_00.png``, ``step_01.png``, … — the same steps as the
+step-through page (``to_html``): the forward pass, each node's value appearing with its formula
+and numbers, then ``backward()``, one chain-rule update per picture. Paste them into a deck.
+``step_gif(root, path)`` puts the same pictures into one animated GIF.
+
+Each picture is a Graphviz drawing (through ``microgradnet.viz.render``: the system ``dot`` or
+graphviz-pure, which also writes PNG) of the graph in micrograd's style, the current node in
+orange, its children in green, nodes already done outlined in blue, values not yet computed
+blank, and the explanation printed above the graph. Every field keeps its width from picture to
+picture, so the layout stands still while the numbers change. The GIF is assembled by Pillow
+(installed with matplotlib, the ``plot`` extra). Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from .._files import write_bytes
+from ..engine import Value
+from . import labels as L
+from .html import MAX_NODES, page_data
+from .render import Digraph, choose_engine, pipe
+
+__all__ = ["step_images", "step_gif", "step_graphs"]
+
+_CURRENT, _CURRENT_BG = "#e8590c", "#fff0e0"
+_CHILD, _CHILD_BG = "#0b7a5a", "#fff3bf"
+_DONE = "#5c7cfa"
+_FORWARD, _BACKWARD = "#1c7ed6", "#e8590c"
+_MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
+_NBSP = "\u00a0"  # Graphviz keeps it (it trims ordinary spaces): pads fields to a fixed width
+_FORMATS = ("svg", "png")
+
+
+def step_graphs(root: Value, *, forward: bool = True, rankdir: str = "auto") -> list[Digraph]:
+    """One ``graphviz.Digraph`` per step of the step-through page, in order (start of the forward
+    pass, each forward step, start of backward, each backward step).
+
+    ``rankdir``: 'LR' (micrograd's picture, output on the right), 'TB' (top to bottom), or
+    'auto': whichever of the two comes closer to a 16:9 slide.
+    """
+    if rankdir not in ("LR", "TB", "auto"):
+        raise ValueError(f"step slides: rankdir must be 'LR', 'TB' or 'auto', got {rankdir!r}")
+    data = page_data(root, forward=forward, max_nodes=MAX_NODES)
+    states = _states(data)
+    lines = [[L.clean(line, 200) for line in caption] for _, caption in states]
+    size = (max(map(len, lines)), max(len(line) for caption in lines for line in caption))
+    widths = _widths(data)
+
+    def deck(direction: str) -> list[Digraph]:
+        return [_graph(data, st, direction, caption, size, widths) for (st, _), caption in zip(states, lines)]
+
+    if rankdir != "auto":
+        return deck(rankdir)
+    wide = deck("LR")
+    w, h = _size_pt(wide[-1])
+    if w / h <= 2.5:  # close enough to 16:9 (1.78) already: keep micrograd's left-to-right picture
+        return wide
+    tall = deck("TB")
+    tw, th = _size_pt(tall[-1])
+    return tall if abs(math.log((tw / th) / (16 / 9))) < abs(math.log((w / h) / (16 / 9))) else wide
+
+
+def _size_pt(graph: Digraph) -> tuple[float, float]:
+    """The picture's width and height in points (72 per inch), from its SVG."""
+    head = pipe(graph.source, "svg")[:4000].decode("utf-8", "replace")
+    m = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', head, re.S)
+    if not m:
+        raise RuntimeError("step slides: could not read the picture's size from Graphviz's SVG")
+    return max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)
+
+
+def step_images(
+    root: Value,
+    folder: str | os.PathLike[str],
+    format: str = "png",
+    *,
+    forward: bool = True,
+    rankdir: str = "auto",
+    prefix: str = "step",
+) -> list[Path]:
+    """Write one picture per step into ``folder`` (created if missing) and return their paths.
+
+    Files are named ``{prefix}_00.{format}``, ``{prefix}_01.{format}``, … (``format``: 'png' or
+    'svg'); older files of the same pattern left from a longer run are removed, so the folder
+    holds exactly this deck. ``forward=False``: the backward pass only.
+    """
+    fmt = _check_format(format)
+    if not isinstance(prefix, str) or not re.fullmatch(r"[\w.-]+", prefix):
+        raise ValueError(f"step_images: prefix must be a plain file-name part like 'step', got {prefix!r}")
+    graphs = step_graphs(root, forward=forward, rankdir=rankdir)
+    choose_engine(fmt)  # a missing engine is one clear error before any work
+    target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"step_images: {str(target)!r} is a file, not a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    width = max(2, len(str(len(graphs) - 1)))
+    paths = [target / f"{prefix}_{k:0{width}d}.{fmt}" for k in range(len(graphs))]
+    for path, picture in zip(paths, _draw(graphs, fmt)):
+        write_bytes(path, picture)
+    mine = {p.name for p in paths}
+    pattern = re.compile(rf"{re.escape(prefix)}_\d+\.{fmt}")
+    for old in target.iterdir():
+        if old.name not in mine and pattern.fullmatch(old.name):
+            old.unlink()
+    return paths
+
+
+def step_gif(
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    forward: bool = True,
+    seconds: float = 1.6,
+    hold_last: float = 4.0,
+    max_width: int = 1600,
+    loop: int = 0,
+    rankdir: str = "auto",
+) -> Path:
+    """Write the steps as one animated GIF (``seconds`` per step, the last one held for
+    ``hold_last``; pictures wider than ``max_width`` pixels are scaled down; ``loop=0`` repeats
+    forever). Needs Pillow (``pip install "microgradnet[plot]"``). Returns the path."""
+    for name, value in (("seconds", seconds), ("hold_last", hold_last)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.02 <= value <= 600:
+            raise ValueError(f"step_gif: {name} must be a number of seconds from 0.02 to 600, got {value!r}")
+    if not isinstance(max_width, int) or isinstance(max_width, bool) or max_width < 64:
+        raise ValueError(f"step_gif: max_width must be a whole number of pixels >= 64, got {max_width!r}")
+    if not isinstance(loop, int) or isinstance(loop, bool) or loop < 0:
+        raise ValueError(f"step_gif: loop must be 0 (forever) or a positive count, got {loop!r}")
+    target = Path(path)
+    if target.suffix.lower() != ".gif":
+        raise ValueError(f"step_gif: the file name must end in .gif, got {str(target)!r}")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"step_gif: the folder {str(target.parent)!r} does not exist")
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            'step_gif needs Pillow: pip install "microgradnet[plot]" (or pip install pillow)'
+        ) from None
+    graphs = step_graphs(root, forward=forward, rankdir=rankdir)
+    choose_engine("png")
+    natural = _size_pt(graphs[0])[0] * 96 / 72  # pixels at Graphviz's default 96 dpi
+    if natural > max_width:  # draw at the size the GIF needs: far faster than drawing big and shrinking
+        for g in graphs:
+            g.attr(dpi=f"{96 * max_width / natural:.2f}")
+    frames = [Image.open(io.BytesIO(png)).convert("RGB") for png in _draw(graphs, "png")]
+    width = max(f.width for f in frames)
+    height = max(f.height for f in frames)
+    scale = min(1.0, max_width / width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    frames_p = []
+    for frame in frames:
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(frame, (0, 0))
+        if scale < 1.0:
+            canvas = canvas.resize(size, getattr(Image, "Resampling", Image).LANCZOS)  # Pillow < 9.1: Image.*
+        frames_p.append(canvas.quantize(colors=255, method=getattr(Image, "Quantize", Image).FASTOCTREE))
+    durations = [round(seconds * 1000)] * (len(frames_p) - 1) + [round(hold_last * 1000)]
+    buffer = io.BytesIO()
+    frames_p[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames_p[1:], duration=durations, loop=loop
+    )
+    write_bytes(target, buffer.getvalue())
+    return target
+
+
+# ---- the states the page goes through, replayed -----------------------------------------
+def _check_format(format: object) -> str:
+    fmt = str(format).lower().lstrip(".") if isinstance(format, str) else ""
+    if fmt not in _FORMATS:
+        raise ValueError(f"step_images: format must be 'png' or 'svg', got {format!r}")
+    return fmt
+
+
+def _states(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]]:
+    """(what the picture shows, caption lines) for every position of the page's timeline."""
+    nodes, fwd, steps = data["nodes"], data["forward"], data["steps"]
+    n_f, n_b = len(fwd), len(steps)
+    values: list[str | None] = [n["data"][0] if (n["leaf"] or not fwd) else None for n in nodes]
+    grads: list[str | None] = [None if fwd else n["grad"][0] for n in nodes]
+    done: set[int] = set()
+    out: list[tuple[dict[str, Any], list[str]]] = []
+
+    def snap(current: int | None, kids: list[int], edges: list[int], caption: list[str], pass_: str) -> None:
+        state = {
+            "values": list(values),
+            "grads": list(grads),
+            "done": set(done),
+            "current": current,
+            "children": set(kids),
+            "edges": set(edges),
+            "pass": pass_,
+        }
+        out.append((state, caption))
+
+    if fwd:
+        snap(
+            None,
+            [],
+            [],
+            [f"Forward pass · start (0 of {n_f})", "The inputs are given; every other value is still blank."],
+            "forward",
+        )
+        for i, f in enumerate(fwd, start=1):
+            values[f["node"]] = f["value"][0]
+            done.add(f["node"])
+            name, op = nodes[f["node"]]["name"], nodes[f["node"]]["op"]
+            snap(
+                f["node"],
+                f["children"],
+                f["edges"],
+                [
+                    f"Forward pass · step {i} of {n_f}: the value of {name} (op {op})",
+                    f"{f['formula']} {f['numbers']}",
+                ],
+                "forward",
+            )
+        done.clear()
+    root = nodes[data["root"]]
+    grads = [n["grad"][0] for n in nodes]
+    snap(
+        data["root"],
+        [],
+        [],
+        [f"Backward pass · start (0 of {n_b})", f"{root['name']}.grad = 1.0, every other grad = 0"],
+        "backward",
+    )
+    for j, s in enumerate(steps, start=1):
+        for u in s["updates"]:
+            grads[u["child"]] = u["after"][0]
+        done.add(s["node"])
+        name, op = nodes[s["node"]]["name"], nodes[s["node"]]["op"]
+        head = f"Backward pass · step {j} of {n_b}: the chain rule at {name} (op {op}), "
+        head += f"{name}.grad = {s['grad']}"
+        caption = [head] + [f"{u['formula']} {u['numbers']}" for u in s["updates"]]
+        kids, edges = [u["child"] for u in s["updates"]], [u["edge"] for u in s["updates"]]
+        snap(s["node"], kids, edges, caption, "backward")
+    return out
+
+
+# ---- one picture ------------------------------------------------------------------------
+def _widths(data: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """The widest text each node's data and grad field ever shows (fields never change size)."""
+    nodes = data["nodes"]
+    dw = [len(n["data"][0]) for n in nodes]
+    gw = [len(n["grad"][0]) for n in nodes]
+    for s in data["steps"]:
+        for u in s["updates"]:
+            gw[u["child"]] = max(gw[u["child"]], len(u["after"][0]))
+    return dw, gw
+
+
+def _escape(text: str) -> str:
+    """A caption line for a Graphviz label (as labels.plain, without its length limit)."""
+    return L.clean(text, 400).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _pad(text: str, width: int) -> str:
+    return text + _NBSP * max(0, width - len(text))
+
+
+def _graph(
+    data: dict[str, Any],
+    state: dict[str, Any],
+    rankdir: str,
+    caption: list[str],
+    size: tuple[int, int],
+    widths: tuple[list[int], list[int]],
+) -> Digraph:
+    """One picture; ``size`` (lines, characters) and ``widths`` are the deck's largest, so every
+    picture of a deck has the same layout."""
+    dw, gw = widths
+    lines, wide = size
+    nodes, edges = data["nodes"], data["edges"]
+    layout = {"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35", "pad": "0.25"}
+    g = Digraph(name="step", graph_attr=layout)
+    g.attr("node", shape="record", fontname=_MONO, fontsize="14")
+    g.attr("edge", color="#9aa3b2", arrowsize="0.7")
+    pass_color = _FORWARD if state["pass"] == "forward" else _BACKWARD
+    body = caption + [""] * (lines - len(caption))
+    text = "\\l".join(_escape(_pad(line, wide)) for line in body) + "\\l"
+    g.attr(label=graphviz.nohtml(text), labelloc="t", labeljust="l", fontname=_MONO, fontsize="18",
+           fontcolor=pass_color)
+    for i, n in enumerate(nodes):
+        value, grad = state["values"][i], state["grads"][i]
+        fields = [
+            L.record_field(n["text"]),
+            L.record_field("data" + _NBSP + _pad("" if value is None else value, dw[i])),
+            L.record_field("grad" + _NBSP + _pad("" if grad is None else grad, gw[i])),
+        ]
+        attrs = {"color": "#50596a", "penwidth": "1.2"}
+        if i == state["current"]:
+            attrs = {"color": _CURRENT, "penwidth": "3.5", "style": "filled", "fillcolor": _CURRENT_BG}
+        elif i in state["children"]:
+            attrs = {"color": _CHILD, "penwidth": "3", "style": "filled", "fillcolor": _CHILD_BG}
+        elif i in state["done"]:
+            attrs = {"color": _DONE, "penwidth": "2.2"}
+        g.node(f"v{i}", L.record(*fields), **attrs)
+        if n["op"]:
+            op_attrs = {"shape": "ellipse", "fontname": _MONO, "fontsize": "14", "margin": "0.04,0.02"}
+            if i == state["current"]:
+                op_attrs.update(color=_CURRENT, penwidth="3", style="filled", fillcolor=_CURRENT_BG)
+            g.node(f"v{i}op", L.plain(n["op"]), **op_attrs)
+            g.edge(f"v{i}op", f"v{i}")
+    for e, (child, parent, _) in enumerate(edges):
+        attrs = {"color": _CURRENT, "penwidth": "3"} if e in state["edges"] else {}
+        g.edge(f"v{child}", f"v{parent}op", **attrs)
+    return g
+
+
+def _draw(graphs: list[Digraph], fmt: str) -> list[bytes]:
+    """Render every picture (a few Graphviz processes at a time)."""
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda g: pipe(g.source, fmt), graphs))

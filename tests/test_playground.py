@@ -1,0 +1,399 @@
+"""The playground's server side: sessions, settings, Equation 8, exports, the HTTP server, Ctrl-C.
+
+Gradients are checked against central finite differences on plain floats (never against the
+code under test); the browser side is in test_playground_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from microgradnet import nn
+from microgradnet.playground.api import answer
+from microgradnet.playground.server import PlaygroundServer
+from microgradnet.playground.session import FEATURES, PlaygroundError, Session
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = {"hidden": [3, 2], "points": 40, "train_percent": 50}
+
+
+# ---- a float oracle: the network and its per-sample loss, on plain floats ----------------------
+def _params(model: nn.MLP) -> list:
+    return model.parameters()
+
+
+def _score(model: nn.MLP, x: list[float], act: str) -> float:
+    phi = {"tanh": math.tanh, "relu": lambda z: max(z, 0.0)}[act]
+    out = x
+    layers = model.layers
+    for k, layer in enumerate(layers):
+        z = [n.b.data + sum(w.data * v for w, v in zip(n.w, out)) for n in layer.neurons]
+        out = z if k == len(layers) - 1 else [phi(v) for v in z]
+    return out[0]
+
+
+def _per_sample(loss: str, s: float, label: int) -> float:
+    t = (1.0 if label == 1 else -1.0) if loss != "bce" else float(label)
+    if loss == "hinge":
+        return max(0.0, 1.0 - t * s)
+    if loss == "bce":
+        return math.log1p(math.exp(s)) - t * s
+    return (s - t) ** 2
+
+
+def _fd(f, p, h=1e-6) -> float:
+    """Central finite difference of f() with respect to Value p (restored afterwards)."""
+    old = p.data
+    p.data = old + h
+    up = f()
+    p.data = old - h
+    down = f()
+    p.data = old
+    return (up - down) / (2 * h)
+
+
+def _features(session: Session, k: int) -> list[float]:
+    a, b = session.points[k]
+    return [FEATURES[f](a, b) for f in session.config["features"]]
+
+
+# ---- settings ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"hidden": [0]}, "at least 1"),
+        ({"lr": -0.1}, "learning rate"),
+        ({"points": 10**7}, "points"),
+        ({"features": []}, "at least one input feature"),
+        ({"dataset": "mnist"}, "choose one of"),
+        ({"batch_size": 5000}, "larger than"),
+        ({"hidden": [4] * 9}, "hidden layers"),
+        ({"lr": "fast"}, "expected a number"),
+        ({"colour": 1}, "unknown setting"),
+    ],
+)
+def test_an_impossible_setting_is_one_clear_message_and_changes_nothing(changes, words):
+    s = Session(SMALL)
+    s.step(3)
+    before = (json.dumps(s.config, sort_keys=True), [p.data for p in s.model.parameters()], s.step_count)
+    with pytest.raises(PlaygroundError, match=words) as info:
+        s.configure(changes)
+    assert "\n" not in str(info.value)
+    after = (json.dumps(s.config, sort_keys=True), [p.data for p in s.model.parameters()], s.step_count)
+    assert after == before
+
+
+def test_architecture_change_starts_a_new_network_and_rate_change_keeps_the_weights():
+    s = Session(SMALL)
+    s.step(5)
+    weights = [p.data for p in s.model.parameters()]
+    s.configure({"lr": 0.05, "optimizer": "momentum", "batch_size": 7})
+    assert [p.data for p in s.model.parameters()] == weights and s.step_count == 5
+    s.configure({"hidden": [3, 3]})
+    assert s.model.sizes == [2, 3, 3, 1] and s.step_count == 0 and len(s.history) == 1
+    s.configure({"features": ["x1", "x2", "x1x2", "sin(x1)"]})
+    assert s.model.sizes == [4, 3, 3, 1]
+
+
+# ---- training -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse"])
+def test_the_compiled_step_gives_the_gradient_of_the_mean_batch_loss(loss):
+    s = Session({**SMALL, "loss": loss, "optimizer": "sgd", "lr": 1e-6})
+    s.step(1)  # grads of the first (full) batch
+    idx = list(range(s.n_train))
+    # undo the tiny update exactly enough for a finite-difference check of the grads
+    for p in s.model.parameters():
+        p.data += 1e-6 * p.grad  # SGD moved p by -lr·grad: put it back
+
+    def mean_loss() -> float:
+        e = [_per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]) for k in idx]
+        return sum(e) / len(idx)
+
+    for p in s.model.parameters():
+        assert p.grad == pytest.approx(_fd(mean_loss, p), rel=1e-5, abs=1e-7)
+
+
+def test_training_lowers_the_loss_and_the_curves_have_one_point_per_step():
+    s = Session({"hidden": [8, 8], "points": 100})
+    first = s.history[0][1]
+    s.step(60)
+    assert [r[0] for r in s.history] == list(range(61))
+    assert s.history[-1][1] < 0.5 * first
+    assert s.history[-1][3] > 0.85  # training accuracy on moons
+
+
+def test_minibatches_follow_the_seeded_batch_stream():
+    a, b = Session({**SMALL, "batch_size": 5}), Session({**SMALL, "batch_size": 5})
+    a.step(10)
+    b.step(10)
+    assert [p.data for p in a.model.parameters()] == [p.data for p in b.model.parameters()]
+
+
+def test_divergence_stops_training_with_a_message():
+    s = Session({**SMALL, "loss": "mse", "optimizer": "sgd", "lr": 10.0, "act": "relu",
+                 "features": ["x1", "x2", "x1^2", "x2^2"], "hidden": [16, 16, 16]})
+    with pytest.raises(PlaygroundError, match="diverged.*lower the learning rate"):
+        s.step(500)
+    s.reset()
+    s.configure({"lr": 0.01})
+    s.step(2)
+
+
+# ---- the teaching link -------------------------------------------------------------------------
+@pytest.mark.parametrize(("loss", "l", "i", "j"), [("hinge", 1, 2, 1), ("bce", 2, 1, 0), ("mse", 3, 1, 2)])
+def test_explain_gives_equation_8_equal_to_a_finite_difference(loss, l, i, j):
+    s = Session({**SMALL, "loss": loss})
+    s.step(20)
+    k = 3
+    r = s.explain(l, i, j, k)
+    neuron = s.model.layers[l - 1].neurons[i - 1]
+    p = neuron.b if j == 0 else neuron.w[j - 1]
+    fd = _fd(lambda: _per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]), p)
+    assert r["equation8"] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    assert r["backward"] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    assert "Equation 8" in r["text"] and r["name"] in r["text"]
+
+
+def test_explain_refuses_bad_indices_with_a_message():
+    s = Session(SMALL)
+    for args, words in [((4, 1, 1, 0), "layer must be"), ((1, 9, 1, 0), "neurons 1 to"),
+                        ((1, 1, 7, 0), "inputs 0"), ((1, 1, 1, 999), "sample must be")]:
+        with pytest.raises(PlaygroundError, match=words):
+            s.explain(*args)
+
+
+def test_the_neuron_graph_gives_every_weight_its_de_dw_and_renders():
+    s = Session(SMALL)
+    s.step(10)
+    k, l, i = 2, 2, 1
+    root = s.neuron_graph(l, i, k)
+    ops = {v._op for v in _walk(root)}
+    assert "*" in ops and "+" in ops  # micrograd's scalar graph: products and sums
+    neuron = s.model.layers[l - 1].neurons[i - 1]
+    leaves = {v.label: v for v in _walk(root) if not v._prev}
+    loss = s.config["loss"]
+    for j, w in enumerate(neuron.w, start=1):
+        fd = _fd(lambda: _per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]), w)
+        assert leaves[w.label].grad == pytest.approx(fd, rel=1e-5, abs=1e-8), j
+    assert all(p.grad == p.grad for p in s.model.parameters())  # the model's Values were not used
+    svg = s.neuron_svg(l, i, k)
+    assert "<svg" in svg and "z^2_1" in svg.replace("<sup>", "").replace("</sup>", "") or "z" in svg
+    page = s.neuron_page(l, i, k)
+    assert page.lstrip().lower().startswith("<!doctype html")
+
+
+def _walk(root):
+    seen, stack, out = set(), [root], []
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        out.append(v)
+        stack.extend(v._prev)
+    return out
+
+
+# ---- take it home ----------------------------------------------------------------------------------
+def test_model_json_loads_with_load_model_and_predicts_the_same(tmp_path):
+    s = Session(SMALL)
+    s.step(15)
+    path = tmp_path / "model.json"
+    path.write_text(s.model_json(), encoding="utf-8")
+    m = nn.load_model(path)
+    for k in range(5):
+        x = _features(s, k)
+        assert m(x).data == pytest.approx(_score(s.model, x, "tanh"), rel=1e-12, abs=1e-15)
+
+
+def test_the_script_reproduces_the_run(tmp_path):
+    s = Session({**SMALL, "batch_size": 6, "optimizer": "momentum", "lr": 0.05,
+                 "features": ["x1", "x2", "sin(x1)"], "loss": "bce"})
+    s.step(25)
+    (tmp_path / "run.py").write_text(s.script(), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    printed = float(out.stdout.split("train loss ")[1].split(",")[0])
+    assert printed == pytest.approx(s.history[-1][1], abs=2e-6)
+    m = nn.load_model(tmp_path / "model.json")
+    expected = [p.data for p in s.model.parameters()]
+    assert [p.data for p in m.parameters()] == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_gif_has_one_frame_per_recorded_step():
+    PIL = pytest.importorskip("PIL.Image")
+    import io
+
+    s = Session(SMALL)
+    s.step(12)
+    data = s.gif(size=40)
+    img = PIL.open(io.BytesIO(data))
+    assert img.format == "GIF" and img.n_frames == 13
+
+
+# ---- the HTTP server ------------------------------------------------------------------------------------
+@pytest.fixture
+def server():
+    srv = PlaygroundServer(0, config=SMALL)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    t.join(5)
+
+
+def post(srv, name, body=None, raw=None):
+    data = raw if raw is not None else json.dumps(body or {}).encode()
+    req = urllib.request.Request(srv.url + "api/" + name, data=data, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_server_listens_on_loopback_only_and_serves_a_self_contained_page(server):
+    assert server.server_address[0] == "127.0.0.1"
+    with urllib.request.urlopen(server.url, timeout=10) as r:
+        page = r.read().decode()
+    assert "mgnPlayground(" in page and "<canvas" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from outside
+    assert "https://" not in page
+
+
+def test_bad_requests_get_a_message_and_the_server_keeps_running(server):
+    status, r = post(server, "session")
+    sid = r["sid"]
+    assert post(server, "configure", {"sid": sid, "changes": {"hidden": [0]}}) == (
+        400, {"error": "hidden layer 1 has 0 neurons; a layer needs at least 1 (remove the layer instead)"})
+    assert post(server, "configure", {"sid": sid, "changes": {"lr": -1}})[0] == 400
+    assert post(server, "state", raw=b"{not json")[0] == 400
+    assert post(server, "state", {"sid": "nope"})[0] == 410
+    assert post(server, "explode", {"sid": sid})[0] == 404
+    assert post(server, "step", {"sid": sid, "n": 10**9})[0] == 400
+    status, st = post(server, "step", {"sid": sid, "n": 3})
+    assert status == 200 and st["step"] == 3
+
+
+def test_two_tabs_have_two_models(server):
+    a = post(server, "session")[1]["sid"]
+    b = post(server, "session")[1]["sid"]
+    before = post(server, "state", {"sid": b})[1]["W"]
+    assert post(server, "play", {"sid": a})[0] == 200
+    post(server, "configure", {"sid": b, "changes": {"lr": 0.5}})
+    for _ in range(200):
+        if post(server, "state", {"sid": a})[1]["step"] >= 20:
+            break
+    assert post(server, "pause", {"sid": a})[1]["step"] >= 20
+    st_b = post(server, "state", {"sid": b})[1]
+    assert st_b["step"] == 0 and st_b["W"] == before and st_b["config"]["lr"] == 0.5
+    assert post(server, "state", {"sid": a})[1]["config"]["lr"] != 0.5
+
+
+def test_pause_stops_the_thread_and_the_step_count_stays(server):
+    sid = post(server, "session")[1]["sid"]
+    post(server, "play", {"sid": sid})
+    while post(server, "state", {"sid": sid})[1]["step"] < 5:
+        pass
+    step = post(server, "pause", {"sid": sid})[1]["step"]
+    assert post(server, "state", {"sid": sid})[1]["step"] == step
+    assert post(server, "state", {"sid": sid})[1]["playing"] is False
+
+
+def test_closing_the_tab_stops_its_training_thread(server):
+    sid = post(server, "session")[1]["sid"]
+    post(server, "play", {"sid": sid})
+    session = server.sessions[sid]
+    while post(server, "state", {"sid": sid})[1]["step"] < 2:
+        pass
+    assert session._thread.is_alive()
+    assert post(server, "close", {"sid": sid}) == (200, {"closed": True})
+    assert not session._thread.is_alive() and sid not in server.sessions
+    assert post(server, "state", {"sid": sid})[0] == 410
+
+
+def test_exports_over_http(server, tmp_path):
+    sid = post(server, "session")[1]["sid"]
+    post(server, "step", {"sid": sid, "n": 4})
+    r = post(server, "export", {"sid": sid, "what": "model"})[1]
+    (tmp_path / r["filename"]).write_text(r["text"])
+    assert nn.load_model(tmp_path / "model.json").sizes == [2, 3, 2, 1]
+    assert "compile_step" in post(server, "export", {"sid": sid, "what": "script"})[1]["text"]
+    assert post(server, "export", {"sid": sid, "what": "exe"})[0] == 400
+
+
+def test_the_widget_answers_the_same_requests():
+    pytest.importorskip("anywidget")
+    from microgradnet.viz import playground
+
+    w = playground(**SMALL)
+    try:
+        assert w.request("session")[1]["datasets"][0] == "moons"
+        assert w.request("configure", {"changes": {"hidden": [0]}})[0] == 400
+        status, r = w.request("step", {"n": 2})
+        assert (status, r["step"]) == (200, 2)
+        assert "mgnPlayground" in w._esm and "export default" in w._esm
+    finally:
+        w.close()
+
+
+def test_answer_turns_errors_into_messages():
+    s = Session(SMALL)
+    assert answer(s, "explain", {"l": "x"})[0] == 400
+    assert answer(s, "nothing", {})[0] == 404
+
+
+# ---- the command ---------------------------------------------------------------------------------------
+def test_ctrl_c_stops_the_command_cleanly():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "microgradnet", "playground", "--port", "0", "--no-browser"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = p.stdout.readline()
+        assert "http://127.0.0.1:" in line
+        url = line.split()[2]
+        req = urllib.request.Request(url + "api/session", data=b"{}", method="POST")
+        sid = json.loads(urllib.request.urlopen(req, timeout=30).read())["sid"]
+        req = urllib.request.Request(url + "api/play", data=json.dumps({"sid": sid}).encode(), method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
+
+
+def test_a_port_in_use_is_one_line(server):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    port = str(server.server_address[1])
+    out = subprocess.run([sys.executable, "-m", "microgradnet", "playground", "--port", port, "--no-browser"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and "cannot listen" in out.stderr and "--port 0" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_bad_flags_are_one_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "microgradnet", "playground", "--port", "70000"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "65535" in out.stderr
+    argv = [sys.executable, "-m", "microgradnet", "playground", "--hidden", "0", "--no-browser"]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and "at least 1" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -1,0 +1,218 @@
+"""The playground page in a real headless browser (Debian's chromium + chromedriver).
+
+A student presses play and watches the loss fall and the boundary change, adds a neuron,
+clicks a weight and reads Equation 8: the number on the page must be backward()'s, computed
+here independently from the exported model file. Skipped only when chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from microgradnet import nn
+from microgradnet.playground.server import PlaygroundServer
+from microgradnet.playground.session import FEATURES
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+    "--disable-component-update --disable-sync --disable-dev-shm-usage --window-size=1400,1000"
+).split()
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = PlaygroundServer(0, config={"hidden": [3, 2], "points": 80})
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    t.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver  # a dev dependency: missing it is an error, not a skip
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="mgn-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, script: str, timeout: float = 30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def el(driver, key: str):
+    return driver.find_element("css selector", f'[data-k="{key}"]')
+
+
+def export_model(srv: PlaygroundServer, sid: str, path) -> nn.MLP:
+    body = json.dumps({"sid": sid, "what": "model"}).encode()
+    req = urllib.request.Request(srv.url + "api/export", data=body, method="POST")
+    path.write_text(json.loads(urllib.request.urlopen(req, timeout=30).read())["text"], encoding="utf-8")
+    return nn.load_model(path)
+
+
+def test_play_add_a_neuron_and_explain_a_weight(server, browser, tmp_path):
+    d = browser
+    d.get(server.url)
+    wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+    before = d.execute_script("return document.querySelector('[data-k=boundary]').toDataURL()")
+    first_loss = d.execute_script("return window.mgnPlaygrounds[0].history[0][1]")
+
+    el(d, "play").click()
+    wait_for(d, "return window.mgnPlaygrounds[0].st.step >= 40")
+    el(d, "play").click()  # pause
+    wait_for(d, "return window.mgnPlaygrounds[0].st.playing === false")
+    time.sleep(0.3)
+    last_loss = d.execute_script("const h = window.mgnPlaygrounds[0].history; return h[h.length - 1][1]")
+    assert last_loss < 0.8 * first_loss
+    assert d.execute_script("return document.querySelector('[data-k=boundary]').toDataURL()") != before
+    assert int(el(d, "stepcount").text) >= 40
+
+    # add a neuron to the first hidden layer: a new 2-4-2-1 network
+    el(d, "addneuron1").click()
+    wait_for(d, "return document.querySelector('[data-k=arch]').textContent.startsWith('MLP 2-4-2-1')")
+    (sid,) = server.sessions  # the page's session
+    session = server.sessions[sid]
+    assert session.model.sizes == [2, 4, 2, 1]
+    assert len(d.find_elements("css selector", "canvas.pg-node")) == 2 + 4 + 2 + 1
+    el(d, "step").click()
+    wait_for(d, "return window.mgnPlaygrounds[0].st.step === 1")
+
+    # choose sample 5, then click the weight w^2_{1,3} (from o^1_3 into neuron 1 of layer 2)
+    from selenium.webdriver.common.keys import Keys
+
+    sample = el(d, "sample")
+    sample.send_keys(Keys.CONTROL, "a")
+    sample.send_keys("5\n")
+    wait_for(d, "return window.mgnPlaygrounds[0].sample === 5")
+    d.execute_script(
+        "document.querySelector('path.hit[data-l=\"2\"][data-i=\"1\"][data-j=\"3\"]')"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
+    wait_for(d, "return document.querySelector('[data-k=eq8]')")
+    eq8 = float(el(d, "eq8").get_attribute("data-value"))
+    shown_backward = float(el(d, "backward").get_attribute("data-value"))
+    text = el(d, "explanation").text
+    assert "Equation 8" in text and "w^2_{1,3}" in text
+
+    # backward() on the exported model, independently of the page and of equations
+    model = export_model(server, sid, tmp_path / "model.json")
+    a, b = session.points[5]
+    x = [FEATURES[f](a, b) for f in session.config["features"]]
+    assert session.config["loss"] == "bce"  # the page's default: binary cross-entropy on a logit
+    score = model(x)
+    e = score.softplus() - session.labels[5] * score
+    e.backward()
+    grad = model.layers[1].neurons[0].w[2].grad
+    assert grad != 0.0
+    assert eq8 == pytest.approx(grad, rel=1e-12, abs=1e-15)
+    assert shown_backward == pytest.approx(grad, rel=1e-12, abs=1e-15)
+
+    # a bias dot is a weight too (j = 0), clicked for real
+    d.find_element("css selector", '.pg-bias[data-l="1"][data-i="2"]').click()
+    wait_for(d, "return document.querySelector('[data-k=explanation]') && "
+                "document.querySelector('[data-k=explanation]').textContent.includes('b^1_2')")
+
+    # a neuron: its scalar graph appears
+    d.find_element("css selector", 'canvas.pg-node[data-l="2"][data-i="1"]').click()
+    wait_for(d, "return document.querySelector('[data-k=graph] svg')", timeout=60)
+    assert el(d, "steppage").is_displayed()
+
+
+def test_an_impossible_setting_shows_a_message_and_the_page_keeps_working(server, browser):
+    d = browser
+    d.get(server.url)
+    wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+    from selenium.webdriver.common.keys import Keys
+
+    lr = el(d, "lr")
+    lr.send_keys(Keys.CONTROL, "a")
+    lr.send_keys("-1\n")
+    wait_for(d, "return document.querySelector('[data-k=msg]').textContent.includes('learning rate')")
+    assert el(d, "msg").is_displayed()
+    assert el(d, "lr").get_attribute("value") != "-1"  # the control shows the setting in force again
+    el(d, "step").click()
+    wait_for(d, "return window.mgnPlaygrounds[0].st.step === 1")
+
+
+def test_the_jupyter_widget_module_runs_the_same_page(server, browser):
+    """The widget's ES module (anywidget's render) in the browser, with a stand-in for the
+    widget model that carries each message to the server and back: the page starts, trains
+    and answers as the HTTP page does."""
+    pytest.importorskip("anywidget")
+    from microgradnet.viz import playground
+
+    w = playground()
+    esm, panel = w._esm, w._panel
+    w.close()
+    d = browser
+    d.get(server.url)
+    wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+    d.execute_script(
+        """
+        const [esm, panel] = arguments;
+        const handlers = [];
+        let sid = null;
+        const model = {  // what anywidget hands to render(): get, send, on
+          get: (k) => (k === "_panel" ? panel : null),
+          on: (ev, h) => { if (ev === "msg:custom") handlers.push(h); },
+          send: async (msg) => {
+            const r = await fetch("api/" + msg.name, {method: "POST",
+              body: JSON.stringify(Object.assign({sid: sid}, msg.body))});
+            const result = await r.json();
+            if (msg.name === "session") sid = result.sid;
+            handlers.forEach((h) => h({id: msg.id, status: r.status, result: result}));
+          },
+        };
+        const el = document.createElement("div");
+        el.id = "widget-host";
+        document.body.appendChild(el);
+        import(URL.createObjectURL(new Blob([esm], {type: "text/javascript"})))
+          .then((mod) => { window.widgetCleanup = mod.default.render({model: model, el: el}); });
+        """,
+        esm, panel,
+    )
+    wait_for(d, "return window.mgnPlaygrounds.length === 2 && window.mgnPlaygrounds[1].ready")
+    # the stand-in model opens its session on this server: the server's 2-3-2-1 network
+    nodes = d.execute_script("return document.querySelectorAll('#widget-host canvas.pg-node').length")
+    assert nodes == 2 + 3 + 2 + 1
+    d.find_element("css selector", '#widget-host [data-k="step"]').click()
+    wait_for(d, "return window.mgnPlaygrounds[1].st.step === 1")
+    d.execute_script(
+        "document.querySelector('#widget-host path.hit[data-l=\"1\"][data-i=\"2\"][data-j=\"1\"]')"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
+    wait_for(d, "return document.querySelector('#widget-host [data-k=eq8]')")
+    shown = [d.find_element("css selector", f'#widget-host [data-k="{k}"]') for k in ("eq8", "backward")]
+    eq8, back = (float(e.get_attribute("data-value")) for e in shown)
+    assert eq8 == pytest.approx(back, rel=1e-12, abs=1e-15)
