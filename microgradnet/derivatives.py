@@ -130,7 +130,13 @@ def grad(
                 )
             g = g.data if isinstance(g, Value) else g
         for child, d in zip(kids, local):
-            contribution = d * g  # float·float stays a float; with Values this builds the graph
+            # float·float stays a float; with Values this builds the graph (without ·1 nodes)
+            if type(g) is float and g == 1.0:
+                contribution = d
+            elif type(d) is float and d == 1.0:
+                contribution = g
+            else:
+                contribution = d * g
             if child in adjoint:
                 adjoint[child] = adjoint[child] + contribution
             else:

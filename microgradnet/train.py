@@ -26,8 +26,10 @@ Labels: classes are counted from 0 (0..k-1), as in PyTorch; two classes may also
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +155,24 @@ def _check_finite(outs: list[Any], k: int) -> None:
         raise _diverged(k, "the model's outputs are no longer finite numbers")
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one training step.
+
+    A graph of Values holds no reference cycles, so it is freed the moment the step drops it;
+    while it lives, the collector only re-scans its nodes, which costs about a quarter of an
+    eager step on micrograd's demo. Paused per step, not for the whole run, so cycles that user
+    code makes (e.g. micrograd-style ``_backward`` closures) are still collected after each step.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def fit(
     model: Any,
     X: Sequence[Sequence[float]],
@@ -242,14 +262,16 @@ def fit(
     bar = progress_bar(total, progress)
     try:
         for k, idx in enumerate(batches):
-            try:
-                loss_value, outs = step(idx)
-            except OverflowError as exc:
-                raise _diverged(k, str(exc).strip()) from None
-            _check_finite(outs, k)
-            if not math.isfinite(loss_value):
-                raise _diverged(k, f"the loss is {loss_value}")
-            acc = sum(rule.predict(o) == y[i] for o, i in zip(outs, idx)) / len(idx)
+            with _collector_paused():  # the step's graph is built and dropped inside
+                try:
+                    loss_value, outs = step(idx)
+                except OverflowError as exc:
+                    raise _diverged(k, str(exc).strip()) from None
+                _check_finite(outs, k)
+                if not math.isfinite(loss_value):
+                    raise _diverged(k, f"the loss is {loss_value}")
+                acc = sum(rule.predict(o) == y[i] for o, i in zip(outs, idx)) / len(idx)
+                del outs
             if schedule is not None:
                 opt.lr = schedule(k, total)
             opt.step()

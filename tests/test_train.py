@@ -391,3 +391,32 @@ def test_fit_trains_the_scalar_graph_and_the_fused_neurons_alike(fused, compiled
     assert history.loss == pytest.approx(expected.loss, rel=1e-12)
     assert [p.data for p in model.parameters()] == pytest.approx([p.data for p in reference.parameters()],
                                                                  rel=1e-12, abs=1e-15)
+
+
+def test_fit_pauses_the_cyclic_collector_only_inside_each_step():
+    """Graphs hold no cycles, so fit pauses gc while a step's graph lives, and restores it."""
+    import gc
+
+    from microgradnet import functional as F
+    from microgradnet.train import fit
+
+    seen = []
+
+    def loss(outs, targets):
+        seen.append(gc.isenabled())
+        return F.mse(outs, targets)
+
+    X, y = make_moons(n_samples=8, noise=0.1, seed=0)
+    model = MLP(2, [3, 1])
+    assert gc.isenabled()
+    fit(model, X, [float(t) for t in y], loss=loss, steps=3, progress=False,
+        callback=lambda k, h: seen.append(("between", gc.isenabled())))
+    assert [s for s in seen if not isinstance(s, tuple)] == [False, False, False]
+    assert all(s[1] for s in seen if isinstance(s, tuple))  # collecting between steps
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        fit(model, X, [float(t) for t in y], loss=loss, steps=1, progress=False)
+        assert not gc.isenabled()  # a user's choice to keep it off is kept
+    finally:
+        gc.enable()

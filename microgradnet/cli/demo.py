@@ -20,8 +20,8 @@ what it does:
   1. o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers: every node's data and grad
   2. MLP 2-16-16-1 (ReLU), 100 'moons' points with noise 0.1, SVM max-margin loss + 1e-4·Σp²,
   SGD with learning rate 1.0 - 0.9·k/steps, 100 steps to 100% accuracy; the progress bar
-  shows the time left (12-16 s of CPU time from a fresh start on a busy 2-core Xeon, most
-  of it the training; the pictures take about 4 s).
+  shows the time left (about 7 s from a fresh start on an idle 2-core Xeon: 5 s of
+  training, the rest start-up and pictures).
 
 examples:
   microgradnet demo                     # writes decision_boundary.png, loss_curve.png, model.json

@@ -23,6 +23,7 @@ import graphviz
 
 from .. import ops as _ops
 from . import labels as L
+from .collapse import draw_collapsed, mlp_structure
 from .render import Digraph
 
 __all__ = ["trace", "draw_dot", "children", "GRAD_COLORS"]
@@ -214,8 +215,6 @@ def draw_dot(
     hidden_nodes = _long_edge_cost(nodes) if max_nodes is None or len(nodes) <= max_nodes else 0
     too_big = max_nodes is not None and (len(nodes) > max_nodes or hidden_nodes > MAX_LAYOUT)
     if collapse is not None or too_big:
-        from .collapse import draw_collapsed
-
         if collapse is None:
             why = (
                 f"the graph has {len(nodes):,} Values, more than max_nodes={max_nodes}"
@@ -391,8 +390,6 @@ def _build(
 
     structure = None
     if clusters:
-        from .collapse import mlp_structure
-
         structure = mlp_structure(nodes, edges)
         if clusters == "auto" and not structure.neurons:
             structure = None
