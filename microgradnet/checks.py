@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .derivatives import grad, hessian
 from .engine import Value
 from .grad_mode import is_grad_enabled, no_grad
 
@@ -56,6 +57,31 @@ class GradcheckError(AssertionError):
     """Raised by ``gradcheck(..., raise_exception=True)`` when a gradient disagrees."""
 
 
+def _start(
+    who: str, f: Callable[..., Value], inputs: Sequence[Input], eps: float, atol: float, rtol: float
+) -> tuple[list[float], list[str], list[Value], Value]:
+    """Check the arguments, then run ``f`` once on fresh leaves: (points, labels, leaves, output)."""
+    if not callable(f):
+        raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
+    for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(x, (int, float)) or isinstance(x, bool):
+            raise TypeError(f"{who}: {name} must be a number, got {x!r}")
+    if not eps > 0:
+        raise ValueError(f"{who}: eps must be positive, got {eps!r}")
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{who}: inputs must be a list of numbers or Values, got {type(inputs).__name__}")
+    if not is_grad_enabled():
+        raise RuntimeError(f"{who}: called inside no_grad(), where no graph is recorded; call it outside")
+    inputs = list(inputs)
+    points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
+    labels = [x.label if isinstance(x, Value) else "" for x in inputs]
+    leaves = [Value(x, label=label) for x, label in zip(points, labels)]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"{who}: f must return a Value, got {type(out).__name__}")
+    return points, labels, leaves, out
+
+
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Input],
@@ -74,25 +100,7 @@ def gradcheck(
     >>> gradcheck(lambda a, b: (a * b).tanh(), [0.5, -1.5]).ok
     True
     """
-    if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(x, (int, float)) or isinstance(x, bool):
-            raise TypeError(f"gradcheck: {name} must be a number, got {x!r}")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")
-    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"gradcheck: inputs must be a list of numbers or Values, got {type(inputs).__name__}")
-    if not is_grad_enabled():
-        raise RuntimeError("gradcheck: called inside no_grad(), where no graph is recorded; call it outside")
-    inputs = list(inputs)
-    points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
-    labels = [x.label if isinstance(x, Value) else "" for x in inputs]
-
-    leaves = [Value(x, label=label) for x, label in zip(points, labels)]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    points, labels, leaves, out = _start("gradcheck", f, inputs, eps, atol, rtol)
     out.backward()
 
     def at(k: int, delta: float) -> float:
@@ -131,20 +139,8 @@ def gradgradcheck(
 
     Returns a ``GradcheckReport`` with one entry per (j, k) pair, index ``j·n + k``.
     """
-    from .derivatives import grad, hessian
-
-    if not callable(f):
-        raise TypeError(f"gradgradcheck: f must be callable, got {type(f).__name__}")
-    if not is_grad_enabled():
-        raise RuntimeError(
-            "gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside"
-        )
-    points = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
+    points, _labels, leaves, out = _start("gradgradcheck", f, inputs, eps, atol, rtol)
     n = len(points)
-    leaves = [Value(x) for x in points]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradgradcheck: f must return a Value, got {type(out).__name__}")
     h = hessian(out, leaves)
 
     def first(at: list[float]) -> list[float]:

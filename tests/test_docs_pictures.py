@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.graphs import reachable
+
 pytest.importorskip("matplotlib")
 
 SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "make_pictures.py"
@@ -45,21 +47,9 @@ def test_the_lecture_neuron_has_the_lectures_numbers(pictures):
     assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-12)
     (n,) = o._prev
     assert math.isclose(n.grad, 1 - o.data**2, rel_tol=1e-12)
-    leaves = {v.label: v for v in _leaves(o)}
+    leaves = {v.label: v for v in reachable(o) if not v._prev}
     assert math.isclose(leaves["x1"].grad, leaves["w1"].data * n.grad, rel_tol=1e-12)
     assert math.isclose(leaves["w1"].grad, leaves["x1"].data * n.grad, rel_tol=1e-12)
-
-
-def _leaves(root):
-    seen, stack, out = set(), [root], []
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        out += [v] if not v._prev else []
-        stack.extend(v._prev)
-    return out
 
 
 def test_every_graph_picture_is_an_svg_with_the_expected_labels(pictures, tmp_path):

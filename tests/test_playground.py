@@ -23,6 +23,7 @@ from microgradnet import nn
 from microgradnet.playground.api import answer
 from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES, PlaygroundError, Session
+from tests.graphs import reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"hidden": [3, 2], "points": 40, "train_percent": 50}
@@ -178,10 +179,10 @@ def test_the_neuron_graph_gives_every_weight_its_de_dw_and_renders():
     s.step(10)
     k, l, i = 2, 2, 1
     root = s.neuron_graph(l, i, k)
-    ops = {v._op for v in _walk(root)}
+    ops = {v._op for v in reachable(root)}
     assert "*" in ops and "+" in ops  # micrograd's scalar graph: products and sums
     neuron = s.model.layers[l - 1].neurons[i - 1]
-    leaves = {v.label: v for v in _walk(root) if not v._prev}
+    leaves = {v.label: v for v in reachable(root) if not v._prev}
     loss = s.config["loss"]
     for j, w in enumerate(neuron.w, start=1):
         fd = _fd(lambda: _per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]), w)
@@ -193,16 +194,6 @@ def test_the_neuron_graph_gives_every_weight_its_de_dw_and_renders():
     assert page.lstrip().lower().startswith("<!doctype html")
 
 
-def _walk(root):
-    seen, stack, out = set(), [root], []
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        out.append(v)
-        stack.extend(v._prev)
-    return out
 
 
 # ---- take it home ----------------------------------------------------------------------------------

@@ -21,21 +21,12 @@ from microgradnet import Value, no_grad
 from microgradnet import notation as N
 from microgradnet.autodiff import topological_order
 from microgradnet.nn import MLP, Layer, Neuron, load_model
+from tests.graphs import reachable
 from tests.oracles import central_difference_in_place
 
 GRAPHS = pytest.mark.parametrize("fused", [False, True], ids=["scalar", "fused"])
 
 
-def reachable(root) -> list:
-    seen, stack, out = set(), [root], []
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        out.append(v)
-        stack.extend(v._prev)
-    return out
 
 
 def hinge_loss(model, X, y):

@@ -14,19 +14,11 @@ from microgradnet.autodiff import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import step_gif, step_images
 from microgradnet.viz.html import fmt
+from tests.graphs import lecture_neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def lecture_neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def operations(root: Value) -> int:

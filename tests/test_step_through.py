@@ -17,6 +17,7 @@ from microgradnet.autodiff import topological_order
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html
+from tests.graphs import lecture_neuron_and_leaves as lecture_neuron
 from tests.oracles import central_difference, close
 
 
@@ -38,15 +39,6 @@ def lecture_expression() -> dict[str, Value]:
     return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
 
 
-def lecture_neuron() -> tuple[Value, list[Value]]:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
 
 
 def final_grads(root: Value) -> dict[Value, float]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 import random
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,34 +20,16 @@ from microgradnet import Value
 from microgradnet.autodiff import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html
+from tests.browser import chromium, needs_chromium
+from tests.graphs import lecture_neuron
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-    "--disable-component-update --disable-sync --disable-dev-shm-usage --window-size=1400,900"
-).split()
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver  # a dev dependency: missing it is an error, not a skip
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="mgn-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(1400, 900) as driver:
+        yield driver
 
 
 def open_page(driver, path: Path, size: tuple[int, int] = (1400, 900), instant: bool = True) -> None:
@@ -130,15 +110,6 @@ def errors_in_console(driver) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
-def lecture_neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def mlp_loss(sizes: list[int] = [3, 1]) -> Value:  # noqa: B006 - read only
