@@ -32,7 +32,7 @@ from typing import Any
 
 from . import functional as F
 from .engine import Value
-from .ops import sigmoid_float
+from .ops import sigmoid_float, softplus_float
 
 __all__ = ["Loss", "Decision", "LOSSES", "get", "names", "default_loss", "softmax"]
 
@@ -271,7 +271,7 @@ class BinaryCrossEntropy(_OneLogit):
 
     def _value(self, yhat: list[float], t: Any) -> float:
         z = yhat[0]
-        return max(z, 0.0) + math.log1p(math.exp(-abs(z))) - t * z
+        return softplus_float(z) - t * z
 
     def _equation9(self, yhat: list[float], t: Any) -> list[float]:
         return [sigmoid_float(yhat[0]) - t]

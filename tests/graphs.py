@@ -36,3 +36,18 @@ def lecture_neuron_and_leaves() -> tuple[Any, list[Any]]:
 def lecture_neuron() -> Any:
     """The lecture's neuron's output ``o`` (see ``lecture_neuron_and_leaves``)."""
     return lecture_neuron_and_leaves()[0]
+
+
+def lecture_expression() -> dict[str, Any]:
+    """The micrograd lecture's first example, L = (a*b + c) * f, every node by its label."""
+    from microgradnet import Value
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}

@@ -24,6 +24,7 @@ from microgradnet.playground.api import answer
 from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES, PlaygroundError, Session
 from tests.graphs import reachable
+from tests.oracles import central_difference_in_place
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"hidden": [3, 2], "points": 40, "train_percent": 50}
@@ -53,15 +54,9 @@ def _per_sample(loss: str, s: float, label: int) -> float:
     return (s - t) ** 2
 
 
-def _fd(f, p, h=1e-6) -> float:
+def _fd(f, p) -> float:
     """Central finite difference of f() with respect to Value p (restored afterwards)."""
-    old = p.data
-    p.data = old + h
-    up = f()
-    p.data = old - h
-    down = f()
-    p.data = old
-    return (up - down) / (2 * h)
+    return central_difference_in_place(f, [p])[0]
 
 
 def _features(session: Session, k: int) -> list[float]:

@@ -17,6 +17,7 @@ from microgradnet.autodiff import topological_order
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html
+from tests.graphs import lecture_expression
 from tests.graphs import lecture_neuron_and_leaves as lecture_neuron
 from tests.oracles import central_difference, close
 
@@ -24,21 +25,6 @@ from tests.oracles import central_difference, close
 def at_least(n: int) -> int:
     """This many examples, or more under a bigger profile (HYPOTHESIS_PROFILE=fuzz)."""
     return max(n, settings.default.max_examples)
-
-
-def lecture_expression() -> dict[str, Value]:
-    """The micrograd lecture's first example: L = (a*b + c) * f."""
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
-
-
 
 
 def final_grads(root: Value) -> dict[Value, float]:

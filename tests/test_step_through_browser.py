@@ -21,7 +21,7 @@ from microgradnet.autodiff import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html
 from tests.browser import chromium, needs_chromium
-from tests.graphs import lecture_neuron
+from tests.graphs import lecture_expression, lecture_neuron
 
 pytestmark = needs_chromium
 
@@ -123,18 +123,6 @@ def mlp_loss(sizes: list[int] = [3, 1]) -> Value:  # noqa: B006 - read only
     return e
 
 
-def lecture_expression() -> Value:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
-
-
 # ---- forward, then backward, one scalar at a time ---------------------------------------------
 @pytest.mark.parametrize("build", [lecture_neuron, lambda: mlp_loss([2, 1])], ids=["neuron", "mlp-2-2-1"])
 def test_walking_forward_then_backward_shows_the_engines_values_and_grads(browser, tmp_path, build):
@@ -182,7 +170,7 @@ def test_the_panel_shows_the_forward_formula_with_its_numbers_then_the_chain_rul
     click(browser, "next")
     assert "o.grad = 1.0" in browser.find_element("id", "panel-head").text
 
-    open_page(browser, to_html(lecture_expression(), tmp_path / "L.html", forward=False))
+    open_page(browser, to_html(lecture_expression()["L"], tmp_path / "L.html", forward=False))
     click(browser, "next", 3)  # L, then d, then e
     assert "a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0" in browser.find_element("id", "updates").text
 
