@@ -26,7 +26,7 @@ from typing import Any
 
 from .engine import Value
 
-__all__ = ["Optimizer", "SGD", "Adam", "demo_lr", "schedule", "make"]
+__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "demo_lr", "schedule", "make"]
 
 
 def _hyper(name: str, x: object, *, below_one: bool = False) -> float:
@@ -173,15 +173,20 @@ def schedule(lr: float | Schedule | None, optimizer: object = None) -> Schedule 
     return lambda k, steps: rate
 
 
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}  # the names fit and the CLI accept
+
+
 def make(optimizer: object, params: list[Value], lr: float) -> Any:
-    """'sgd' (or None) → ``SGD(params, lr)``, 'adam' → ``Adam(params, lr)``; an object with a
-    ``step()`` method is returned as it is."""
-    if optimizer is None or optimizer == "sgd":
-        return SGD(params, lr=lr)
-    if optimizer == "adam":
-        return Adam(params, lr=lr)
+    """A name from ``OPTIMIZERS`` ('sgd', the default for None, or 'adam') → that optimiser on
+    ``params`` at ``lr``; an object with a ``step()`` method is returned as it is."""
+    if optimizer is None:
+        optimizer = "sgd"
     if isinstance(optimizer, str):
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam', or pass an optimizer")
+        if optimizer not in OPTIMIZERS:
+            names = ", ".join(map(repr, OPTIMIZERS))
+            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {names}, or pass an optimizer")
+        return OPTIMIZERS[optimizer](params, lr=lr)
     if not callable(getattr(optimizer, "step", None)):
-        raise TypeError("optimizer must be 'sgd', 'adam' or an object with a step() method")
+        names = ", ".join(map(repr, OPTIMIZERS))
+        raise TypeError(f"optimizer must be one of {names} or an object with a step() method")
     return optimizer
