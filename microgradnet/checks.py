@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .derivatives import grad, hessian
+from .gradients import grad, hessian
 from .engine import Value
 from .grad_mode import is_grad_enabled, no_grad
 

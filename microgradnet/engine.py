@@ -2,7 +2,7 @@
 
 A ``Value`` holds one number (``data``), its gradient (``grad``), and - when it was computed
 by an operation - its children together with the *local derivative* of the result towards
-each child. ``backward()`` (see ``autodiff.py``) only ever does ``child.grad += local * grad``,
+each child. ``backward()`` (see ``backward.py``) only ever does ``child.grad += local * grad``,
 so it knows nothing about specific operations. Each method below computes its forward value
 and its local derivative side by side: that is the lesson, and the fast path. Every
 operation is also a row of the table in ``ops.py`` (its derivative written for floats and
@@ -30,8 +30,8 @@ from collections.abc import Iterable, Sequence
 from typing import Union
 
 from . import grad_mode as _gm
-from .autodiff import _NARY
-from .autodiff import backward as _backward_pass
+from .backward import backward as _backward_pass
+from .walk import _NARY
 from .ops import (
     OPS,
     gelu_float,

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from microgradnet import Value, is_grad_enabled, no_grad
-from microgradnet.autodiff import topological_order
+from microgradnet.walk import topological_order
 from tests.oracles import central_difference, close
 
 

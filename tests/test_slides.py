@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from microgradnet import Value
-from microgradnet.autodiff import topological_order
+from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import step_gif, step_images
 from microgradnet.viz.html import fmt

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradnet import Value
-from microgradnet.autodiff import topological_order
+from microgradnet.walk import topological_order
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from microgradnet import Value
-from microgradnet.autodiff import topological_order
+from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz.html import fmt, step_through, to_html
 from tests.browser import chromium, needs_chromium

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import microgradnet
 from microgradnet import Value
-from microgradnet.autodiff import topological_order
+from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import available_engines, draw_dot, svg, trace
 from microgradnet.viz.dot import GRAD_COLORS

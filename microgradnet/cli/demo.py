@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def neuron_demo() -> list[tuple[str, float, float]]:
     """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers; returns (label, data, grad) rows."""
-    from ..autodiff import topological_order
+    from ..walk import topological_order
     from ..examples import lecture_neuron
 
     o = lecture_neuron()

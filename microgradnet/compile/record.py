@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import engine as _engine
-from ..autodiff import _NARY, topological_order
+from ..walk import _NARY, topological_order
 from ..engine import Value
 from .args import CompileError, build, flatten, out_values
 
@@ -32,7 +32,7 @@ __all__ = ["Recording", "record", "watch_data_reads"]
 
 # Modules whose reads of .data are the engine's own work, not the user's.
 _TRUSTED_MODULES = frozenset(
-    {"microgradnet.engine", "microgradnet.autodiff", "microgradnet.ops", "microgradnet.define", __name__}
+    {"microgradnet.engine", "microgradnet.backward", "microgradnet.walk", "microgradnet.ops", "microgradnet.define", __name__}
 )
 _watch_lock = threading.Lock()
 

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from .. import ops as _ops
 from .._files import write_text
-from ..autodiff import topological_order
+from ..walk import topological_order
 from ..engine import Value
 from .dot import children, trace
 from .labels import pretty

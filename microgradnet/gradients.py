@@ -10,9 +10,9 @@ differentiate it again, to any order.
     >>> [dy] = grad(x.tanh(), [x], create_graph=True)    # 1 - tanh(x)², as a graph
     >>> [d2y] = grad(dy, [x])                            # -2 tanh(x) (1 - tanh(x)²)
     >>> round(d2y.data, 12)
-    -0.726862598055
+    -0.726861981384
 
-How: the same reverse sweep as ``backward()`` (``autodiff.py``), but the local derivative of
+How: the same reverse sweep as ``backward()`` (``backward.py``, over the walk in ``walk.py``), but the local derivative of
 each node comes from its row in the table of operations (``ops.py``), evaluated on the node's
 operand Values instead of as a stored float. A row's derivative is written once and works on
 floats and Values alike, e.g. tanh's ``1 - out·out``.
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
-from .autodiff import topological_order
+from .walk import topological_order
 from .engine import Value
 from .grad_mode import is_grad_enabled
 
