@@ -20,11 +20,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 demo: $(VENV)/.demo-installed
 	$(VENV)/bin/microgradnet demo
 
-test: $(VENV)/.dev-installed
+# lint first (ruff, a few seconds), then the whole suite
+test: lint
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-installed
-	$(PY) -m ruff check microgradnet tests benchmarks docs notebooks/src
+	$(VENV)/bin/ruff check microgradnet tests benchmarks docs notebooks/src
 
 bench: $(VENV)/.dev-installed
 	$(VENV)/bin/microgradnet bench
