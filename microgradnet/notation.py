@@ -8,6 +8,8 @@
 - ``z^ℓ_i``      its pre-activation, b^ℓ_i + Σ_j w^ℓ_{i,j}·o^{ℓ-1}_j     (:func:`pre_activation`)
 - ``o^ℓ_i``      its output φ(z^ℓ_i); ``o^0_j`` are the inputs            (:func:`activation`)
 - ``w^ℓ_{i,j}·o^{ℓ-1}_j``  one product of the weighted sum             (:func:`product`)
+- ``z^ℓ_i (j≤k)``  a partial sum on the way to z^ℓ_i: the bias (j = 0, the weight on the
+  constant input 1) plus the products for j = 1..k                       (:func:`partial_sum`)
 
 One notation per medium. The functions above return the **plain** form, ASCII apart from the
 product's ``·``, for terminals and text (``equations`` prints it, node labels store it).
@@ -20,6 +22,7 @@ module needs to know the format.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from typing import NamedTuple
 
@@ -31,12 +34,24 @@ __all__ = [
     "activation",
     "product",
     "product_of",
+    "partial_sum",
     "parse",
     "typeset",
+    "number",
     "KINDS",
+    "FONT",
 ]
 
-KINDS = ("w", "b", "z", "o", "product")
+# The one font family of every picture (draw_dot, draw_mlp, collapsed views, slides). It must
+# hold every glyph the pictures use (the article's sub- and superscripts, ∂, Σ, φ, →, ×): Graphviz
+# names it in the SVG and, for PNG, asks fontconfig for it. "Helvetica" or "Times" map to URW's
+# Nimbus fonts wherever Ghostscript is installed, and those have no ₁ (a PNG shows an empty box);
+# DejaVu Sans has them all and is what fontconfig falls back to for "sans-serif" on Linux.
+# Browsers without it (macOS, Windows) take the next families of FONT_STACK.
+FONT = "DejaVu Sans"
+FONT_STACK = "DejaVu Sans, Verdana, Arial Unicode MS, sans-serif"
+
+KINDS = ("w", "b", "z", "o", "product", "partial")
 
 DOT = "·"  # between the two factors of a product
 
@@ -107,6 +122,16 @@ def product(l: int, i: int, j: int) -> str:
     return f"{weight(l, i, j)}{DOT}{activation(_layer(l) - 1, j)}"
 
 
+def partial_sum(l: int, i: int, k: int) -> str:
+    """``z^ℓ_i (j≤k)``: b^ℓ_i + Σ_{j=1..k} w^ℓ_{i,j}·o^{ℓ-1}_j, the sum so far when a neuron adds
+    its products one at a time (micrograd's graph). The bias is the article's j = 0 term, so
+    "j ≤ k" counts it; j ≤ the neuron's fan-in is z^ℓ_i itself.
+
+    ``partial_sum(1, 2, 1)`` → ``'z^1_2 (j≤1)'`` (typeset ``z¹₂ (j≤1)``).
+    """
+    return f"{pre_activation(l, i)} (j≤{_pos('k', k)})"
+
+
 @functools.lru_cache(maxsize=8192)
 def product_of(weight_label: str) -> str:
     """The product label ``w^ℓ_{i,j}·o^{ℓ-1}_j`` of a weight labelled ``w^ℓ_{i,j}``, else ''."""
@@ -115,8 +140,8 @@ def product_of(weight_label: str) -> str:
 
 
 class Name(NamedTuple):
-    """What a label names: ``kind`` is one of ``'w' 'b' 'z' 'o' 'product'``; ``j`` is None
-    for ``b``, ``z`` and ``o``."""
+    """What a label names: ``kind`` is one of :data:`KINDS`; ``j`` is None for ``b``, ``z`` and
+    ``o``, and the last input counted (k) for a ``partial`` sum."""
 
     kind: str
     layer: int
@@ -130,6 +155,7 @@ _SUBN = r"_(?:\{(\d+)\}|(\d+))"  # _2, _12 or _{12}
 _SINGLE = re.compile(rf"^([bzo]){_SUPN}{_SUBN}$")
 _WEIGHT = re.compile(rf"^w{_SUPN}_\{{{_N},{_N}\}}$")
 _PRODUCT = re.compile(rf"^w{_SUPN}_\{{{_N},{_N}\}}{DOT}o{_SUPN}{_SUBN}$")
+_PARTIAL = re.compile(rf"^z{_SUPN}{_SUBN} \(j≤{_N}\)$")
 
 
 def _num(a: str | None, b: str | None) -> int:
@@ -168,6 +194,11 @@ def _parse(label: str) -> Name | None:
         lo, jo = _num(m.group(5), m.group(6)), _num(m.group(7), m.group(8))
         if l >= 1 and i >= 1 and j >= 1 and lo == l - 1 and jo == j:
             return Name("product", l, i, j)
+    m = _PARTIAL.match(label)
+    if m:
+        l, i, k = _num(m.group(1), m.group(2)), _num(m.group(3), m.group(4)), int(m.group(5))
+        if l >= 1 and i >= 1 and k >= 1:
+            return Name("partial", l, i, k)
     return None
 
 
@@ -190,3 +221,51 @@ def typeset(label: str) -> str:
         return m.group(0)
 
     return _SCRIPT.sub(script, label)
+
+
+def number(x: object, digits: int = 4, *, decimals: int | None = None) -> str:
+    """A number as people read it in a picture, a page or a terminal: the one formatter.
+
+    ``digits`` significant digits, trailing zeros dropped: ``0.70710678`` → ``'0.7071'``,
+    ``-1.5`` → ``'-1.5'``, ``2.0`` → ``'2'``, ``6.8813735`` → ``'6.881'``. Magnitudes below 1e-4
+    or from 1e6 up use a short exponent form, ``'-8.167e-6'``, ``'1.5e7'`` (never ``0.0000`` for a
+    gradient of 1e-7, never ``e-06``). ``decimals=k`` instead gives exactly k digits after the
+    point, as micrograd's notebook prints (``'%.4f'``: ``2.0`` → ``'2.0000'``), with the same
+    exponent form for magnitudes it would show as 0 or that reach 1e6. Never ``-0``; NaN and
+    infinities print as ``nan``, ``inf``, ``-inf``; anything that is not a number is ``str(x)``.
+    """
+    if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 17:
+        raise ValueError(f"notation.number: digits must be a whole number from 1 to 17, got {digits!r}")
+    if decimals is not None and (not isinstance(decimals, int) or isinstance(decimals, bool)
+                                 or not 0 <= decimals <= 15):
+        raise ValueError(f"notation.number: decimals must be a whole number from 0 to 15, got {decimals!r}")
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return str(x)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0.0:  # also -0.0
+        return f"{0:.{decimals}f}" if decimals is not None else "0"
+    if decimals is not None:
+        if abs(v) < 0.5 * 10.0**-decimals or abs(v) >= 1e6:
+            return _exponent(v, max(decimals, 2))
+        text = f"{v:.{decimals}f}"
+        return text.lstrip("-") if float(text) == 0.0 else text  # -0.00004 at 4 decimals: never "-0.0000"
+    rounded = float(f"{v:.{digits - 1}e}")
+    if not 1e-4 <= abs(rounded) < 1e6:
+        return _exponent(v, digits)
+    places = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
+    return _trim(f"{rounded:.{places}f}")
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _exponent(v: float, digits: int) -> str:
+    """``-8.167e-6``: ``digits`` significant digits, no trailing zeros, no padded or + exponent."""
+    mantissa, exp = f"{v:.{digits - 1}e}".split("e")
+    return f"{_trim(mantissa)}e{int(exp)}"
