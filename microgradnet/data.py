@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 Point = list[float]
 Dataset = tuple[list[Point], list[int]]
@@ -22,6 +24,7 @@ Seed = int | None
 
 __all__ = [
     "DATASETS",
+    "DataSet",
     "make_moons",
     "make_circles",
     "make_spirals",
@@ -115,11 +118,14 @@ def make_circles(
 def make_spirals(
     n_samples: int = 150, n_classes: int = 3, noise: float = 0.2, seed: Seed = 1337, shuffle: bool = True
 ) -> Dataset:
-    """``n_classes`` interleaved spiral arms (the CS231n recipe), radius growing from 0 to 1.
+    """``n_classes`` interleaved spiral arms: one arm, and the same arm rotated by 2πk/k_total.
 
-    Arm k has points r·(sin t, cos t) with r = linspace(0, 1) and t = linspace(4k, 4(k+1)) plus
-    gaussian noise of standard deviation ``noise`` *on the angle* t (in radians). Samples are
-    split as evenly as possible between the arms (the first arms get one more when needed).
+    Two classes are TensorFlow Playground's spirals: an arm and the same arm rotated by π. Arm k
+    has points r·(sin t, cos t) with r = linspace(r₀, 1) and t = SPIRAL_TURNS/n_classes turns
+    of r plus 2πk/n_classes, so along any ray consecutive arms are 1/SPIRAL_TURNS apart in radius
+    whatever the number of classes; gaussian noise of standard deviation ``noise`` is added *to
+    the angle* t (in radians). r₀ > 0 keeps the arms apart at the centre, so noiseless spirals are
+    separable. Samples are split as evenly as possible (the first arms get one more when needed).
     """
     _check_count("n_samples", n_samples)
     _check_count("n_classes", n_classes, minimum=2)
@@ -129,16 +135,20 @@ def make_spirals(
     rng = _rng(seed)
     X: list[Point] = []
     y: list[int] = []
-    turn = 4.0 * 3.0 / n_classes  # keeps the arms apart for any number of classes (4 for 3 arms)
+    sweep = 2.0 * math.pi * SPIRAL_TURNS / n_classes  # angle swept from the centre to r = 1
     for k in range(n_classes):
         n = n_samples // n_classes + (1 if k < n_samples % n_classes else 0)
-        radii = _linspace(0.0, 1.0, n)
-        angles = _linspace(k * turn, (k + 1) * turn, n)
-        for r, t in zip(radii, angles):
+        rotation = 2.0 * math.pi * k / n_classes
+        for r in _linspace(SPIRAL_R0, 1.0, n):
+            t = sweep * r + rotation
             t += rng.gauss(0.0, noise) if noise > 0 else 0.0
             X.append([r * math.sin(t), r * math.cos(t)])
             y.append(k)
     return _finish(X, y, 0.0, rng, shuffle)
+
+
+SPIRAL_TURNS = 3.5  # two arms of 1.75 turns each, as TensorFlow Playground's
+SPIRAL_R0 = 0.05  # the innermost radius: arms meeting at (0, 0) would put two classes on one point
 
 
 def make_blobs(
@@ -193,12 +203,43 @@ def make_xor(n_samples: int = 100, noise: float = 0.0, seed: Seed = 1337, shuffl
     return _finish(X, y, noise, rng, shuffle)
 
 
-DATASETS = {
-    "moons": make_moons,
-    "circles": make_circles,
-    "spirals": make_spirals,
-    "blobs": make_blobs,
-    "xor": make_xor,
+@dataclass(frozen=True)
+class DataSet:
+    """One entry of the data-set registry: the generator and what its consumers need to know.
+
+    Calling the entry calls the generator (``DATASETS["moons"](50, seed=1)``). ``noise`` names
+    the generator's keyword for its noise level and ``classes`` the one for the number of classes
+    (None: always two); ``two_class`` is the two-class version the playground shows (one logit,
+    classes 0/1), built by :meth:`two_class` from ``fixed`` keyword arguments and a noise offset.
+    """
+
+    make: Callable[..., Dataset]
+    title: str
+    noise: str = "noise"
+    classes: str | None = None
+    default_classes: int = 2
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # keyword arguments of the 2-class version
+    noise_offset: float = 0.0  # added to the playground's noise (blobs: a minimum spread)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Dataset:
+        return self.make(*args, **kwargs)
+
+    def two_class(self, n_samples: int, noise: float, seed: Seed) -> Dataset:
+        """The playground's version: ``n_samples`` points in classes 0 and 1, ``noise`` as on the page."""
+        kwargs = {**self.fixed, self.noise: self.noise_offset + noise}
+        return self.make(n_samples, seed=seed, **kwargs)
+
+
+# The one list of data sets: the CLI, the playground and its exported script read it, so a new
+# data set is one entry here (and its test).
+DATASETS: dict[str, DataSet] = {
+    "moons": DataSet(make_moons, "two interleaving half circles"),
+    "circles": DataSet(make_circles, "a circle inside a circle"),
+    "spirals": DataSet(make_spirals, "interleaved spiral arms (noise on the angle)", classes="n_classes",
+                       default_classes=3, fixed={"n_classes": 2}),
+    "blobs": DataSet(make_blobs, "gaussian blobs", noise="cluster_std", classes="centers", default_classes=3,
+                     fixed={"centers": [[-1.0, -1.0], [1.0, 1.0]]}, noise_offset=0.3),
+    "xor": DataSet(make_xor, "the four quadrants, labelled by the signs' XOR"),
 }
 
 

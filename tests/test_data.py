@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from microgradnet.data import (
     DATASETS,
+    SPIRAL_R0,
     make_blobs,
     make_circles,
     make_dataset,
@@ -73,11 +74,49 @@ def test_circles_have_radius_one_and_factor():
     assert y.count(0) == y.count(1) == 20
 
 
-def test_spirals_give_every_arm_its_share_and_radii_from_0_to_1():
+def test_spirals_give_every_arm_its_share_and_radii_from_r0_to_1():
     X, y = make_spirals(n_samples=31, n_classes=4, noise=0.0, shuffle=False)
     assert [y.count(k) for k in range(4)] == [8, 8, 8, 7]
     radii = [math.hypot(a, b) for a, b in X[:8]]
-    assert radii == pytest.approx(list(np.linspace(0, 1, 8)))
+    assert radii == pytest.approx(list(np.linspace(SPIRAL_R0, 1, 8)))
+    assert SPIRAL_R0 > 0
+
+
+def _rotate(p: list[float], angle: float) -> tuple[float, float]:
+    c, s = math.cos(angle), math.sin(angle)
+    return (c * p[0] - s * p[1], s * p[0] + c * p[1])
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_spiral_arms_are_one_arm_evenly_rotated(k):
+    """Two classes: an arm and the same arm turned by π (TensorFlow Playground's spirals)."""
+    X, y = make_spirals(n_samples=40 * k, n_classes=k, noise=0.0, shuffle=True, seed=4)
+    arms = [sorted((p for p, label in zip(X, y) if label == c), key=lambda p: math.hypot(*p))
+            for c in range(k)]
+    for c in range(1, k):
+        turned = [_rotate(p, 2 * math.pi * c / k) for p in arms[c]]  # back onto arm 0
+        assert np.allclose(turned, arms[0], rtol=0, atol=1e-12)
+    # each arm turns around the centre: 1.75 turns (from r = 0 to 1) for two arms
+    angles = np.unwrap([math.atan2(a, b) for a, b in arms[0]])
+    assert abs(angles[-1] - angles[0]) / (2 * math.pi) == pytest.approx(3.5 / k * (1 - SPIRAL_R0), rel=1e-9)
+
+
+def _min_distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.min(np.linalg.norm(a[:, None, :] - b[None, :, :], axis=-1)))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_noiseless_spirals_are_separable(k):
+    """A fine sample of the arms classifies a second sample (other radii) perfectly by its
+    nearest neighbour, and two classes never come closer than a fixed gap."""
+    Xf, yf = make_spirals(n_samples=1500 * k, n_classes=k, noise=0.0, seed=1)
+    Xs, ys = make_spirals(n_samples=333 * k, n_classes=k, noise=0.0, seed=2)
+    fine, test = np.array(Xf), np.array(Xs)
+    nearest = np.argmin(np.linalg.norm(test[:, None, :] - fine[None, :, :], axis=-1), axis=1)
+    assert [yf[n] for n in nearest] == ys
+    by_class = [fine[np.array(yf) == label] for label in range(k)]
+    gap = min(_min_distance(by_class[a], by_class[b]) for a in range(k) for b in range(a + 1, k))
+    assert gap > 0.05
 
 
 def test_blobs_are_centred_on_the_given_centres():
@@ -108,7 +147,7 @@ def test_every_generator_returns_n_finite_2d_points_and_labels_0_to_k_minus_1(na
     X, y = make_dataset(name, n_samples=n, seed=seed)
     assert len(X) == len(y) == n
     assert all(len(p) == 2 and all(isinstance(c, float) and math.isfinite(c) for c in p) for p in X)
-    k = {"spirals": 3, "blobs": 3}.get(name, 2)
+    k = DATASETS[name].default_classes
     assert set(y) <= set(range(k))
     if name != "xor":  # the others split the samples evenly between the classes
         assert set(y) == set(range(k))
