@@ -24,12 +24,18 @@ import math
 import os
 from typing import Any
 
-from ._files import write_text
+from ._files import read_bytes, write_text
 from .engine import Value
 
 FORMAT = "microgradnet"
 VERSION = 1
-MAX_BYTES = 64 * 1024 * 1024  # far beyond any scalar network; protects against reading a huge file
+# A scalar engine builds a few Python objects per parameter (~0.5 kB each with its graph), so a
+# million parameters is ~0.5 GB and minutes per step: far beyond any lesson, and the limit keeps a
+# hostile or mistaken file from taking gigabytes. Checked from the sizes, before anything is built.
+MAX_PARAMETERS = 1_000_000
+# A million parameters saved at full precision take at most ~26 MB ("-0.12345678901234567, ");
+# reading at most 32 MB keeps the parsed JSON within a small multiple of the file (< 0.4 GB).
+MAX_BYTES = 32 * 1024 * 1024
 
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
@@ -60,11 +66,11 @@ def _dumps(obj: Any, indent: int) -> str:
 def read_json(path: str | os.PathLike[str]) -> Any:
     """Parse the JSON file at ``path``; any malformed content raises one clear ``ValueError``.
 
-    A missing or unreadable file raises the usual ``OSError`` (FileNotFoundError, ...).
+    A missing or unreadable file raises the usual ``OSError`` (FileNotFoundError, ...); so does a
+    FIFO, device or folder (``_files.NotARegularFile``), at once rather than waiting for data.
     """
     where = os.fspath(path)
-    with open(where, "rb") as f:
-        raw = f.read(MAX_BYTES + 1)
+    raw = read_bytes(where, MAX_BYTES)
     if len(raw) > MAX_BYTES:
         raise ValueError(f"{where}: file is larger than {MAX_BYTES // 2**20} MB; not a microgradnet model")
     try:
@@ -182,7 +188,14 @@ def architecture(state: Any, kind: str, *keys: str) -> list[Any]:
 
 
 def check_fits(state: dict[str, Any], n_params: int) -> None:
-    """Refuse sizes that promise more parameters than the data holds (before building anything)."""
+    """Refuse sizes over ``MAX_PARAMETERS`` or that promise more parameters than the data holds
+    (before building anything)."""
+    if n_params > MAX_PARAMETERS:
+        count = f"{n_params:,}" if n_params < 10**30 else "more than 10^30"  # sizes with 1000s of digits
+        raise ValueError(
+            f"the sizes make a network of {count} parameters, over microgradnet's limit of "
+            f"{MAX_PARAMETERS:,} (a scalar engine would need gigabytes); not loaded"
+        )
     held, stack = 0, list(state.values())
     while stack and held < n_params:
         x = stack.pop()

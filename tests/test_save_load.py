@@ -272,8 +272,12 @@ def test_sizes_promising_a_gigantic_model_are_refused_before_building_it(tmp_pat
     state = nn.MLP(2, [3, 1], rng=0).state_dict()
     state["sizes"] = [2, 10**9, 1]
     (tmp_path / "huge.json").write_text(json.dumps(state))
-    with pytest.raises(ValueError, match="sizes need .* parameters but it holds far fewer"):
+    with pytest.raises(ValueError, match="4,000,000,001 parameters, over microgradnet's limit of 1,000,000"):
         nn.MLP.from_file(tmp_path / "huge.json")
+    state["sizes"] = [2, 5000, 1]  # under the limit, but the file holds 13 numbers, not 20,001
+    (tmp_path / "big.json").write_text(json.dumps(state))
+    with pytest.raises(ValueError, match="sizes need 20001 parameters but it holds far fewer"):
+        nn.MLP.from_file(tmp_path / "big.json")
 
 
 @pytest.mark.parametrize("sizes", [[2], [], "2,3", [2, 0, 1], [2, -1], [2, True]])
