@@ -7,8 +7,12 @@
   place (``IPython.display``), so a notebook never shows nothing or a warning.
 - **A terminal** (stderr is a tty): tqdm's bar with loss and accuracy.
 - **Anything else** (a pipe, a log file, CI): a plain line on stderr every few seconds, e.g.
-  ``step 40/100  loss 0.412  acc 0.93  (2.1 s)``, flushed at once; the first and the last
+  ``step 40/100  loss 0.412  acc 93%  (2.1 s)``, flushed at once; the first and the last
   step always get a line, so even a short run leaves a trace in the log.
+
+Loss and accuracy read the same in all three (``fields``): the loss to 4 significant digits,
+the accuracy in whole percent (99.5 % is not rounded up to 100 %, nor 0.4 % down to 0 %).
+A terminal bar is at most ``MAX_COLUMNS`` wide, so it fits a projector's 100-column console.
 
 ``enabled=False`` (``fit(progress=False)``, ``microgradnet train --quiet``) shows nothing.
 Every kind has the same two methods: ``update(step, loss, accuracy)`` after each step
@@ -24,9 +28,12 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
-__all__ = ["Progress", "progress_bar", "LogLines", "in_notebook", "INTERVAL"]
+__all__ = [
+    "Progress", "progress_bar", "LogLines", "in_notebook", "percent", "fields", "INTERVAL", "MAX_COLUMNS",
+]
 
 INTERVAL = 2.0  # seconds between two plain progress lines
+MAX_COLUMNS = 100  # the terminal bar's width at most (and the CLI's lines)
 
 
 class Progress(Protocol):
@@ -37,8 +44,24 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
+def percent(accuracy: float) -> str:
+    """An accuracy (0..1) in whole percent, as every progress display and the CLI print it; a
+    value that is not exactly 1 (or 0) never shows as 100 % (or 0 %): 0.996 → '99.6%'."""
+    shown = f"{accuracy:.0%}"
+    if (shown == "100%" and accuracy < 1) or (shown == "0%" and accuracy > 0):
+        shown = f"{accuracy:.1%}"
+        if shown in ("100.0%", "0.0%"):  # closer still: say so rather than claim the bound
+            shown = ">99.9%" if accuracy > 0.5 else "<0.1%"
+    return shown
+
+
+def fields(loss: float, accuracy: float) -> str:
+    """'loss 0.4123  acc 93%': the two numbers of a step, the same in a bar, a line and a notebook."""
+    return f"loss {loss:.4g}  acc {percent(accuracy)}"
+
+
 def _line(step: int, total: int, loss: float, accuracy: float, elapsed: float) -> str:
-    return f"step {step}/{total}  loss {loss:.4g}  acc {accuracy:.2f}  ({elapsed:.1f} s)"
+    return f"step {step}/{total}  {fields(loss, accuracy)}  ({elapsed:.1f} s)"
 
 
 class Silent:
@@ -94,7 +117,7 @@ class _Tqdm:
         self.bar = bar
 
     def update(self, step: int, loss: float, accuracy: float) -> None:
-        self.bar.set_postfix({"loss": f"{loss:.4g}", "acc": f"{accuracy:.0%}"}, refresh=False)
+        self.bar.set_postfix_str(fields(loss, accuracy), refresh=False)
         self.bar.update(step - self.bar.n)
 
     def close(self) -> None:
@@ -136,7 +159,10 @@ class HtmlLine:
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (notebook, JupyterLab, VS Code, Colab)."""
+    """True inside a Jupyter kernel (notebook, JupyterLab, VS Code, Colab, JupyterLite)."""
+    if sys.platform == "emscripten":  # JupyterLite's Pyodide kernel: an IPython shell without ZMQ
+        shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+        return shell is not None
     if "ipykernel" not in sys.modules:
         return False
     try:
@@ -165,8 +191,9 @@ def _terminal_bar(total: int, desc: str, stream: TextIO) -> Progress:
         width = os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):
         width = 0
-    # a terminal that reports 0 columns (some CI ptys) would get an invisible bar
-    size: dict[str, Any] = {"dynamic_ncols": True} if width else {"ncols": 80, "nrows": 24}
+    # a terminal that reports 0 columns (some CI ptys) would get an invisible bar; a wide one
+    # a bar stretched across the screen (tqdm's dynamic width has no maximum)
+    size: dict[str, Any] = {"ncols": min(width, MAX_COLUMNS) if width else 80}
     return _Tqdm(tqdm(total=total, desc=desc, unit="step", file=stream, leave=True, **size))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import re
@@ -10,8 +11,10 @@ import sys
 
 import pytest
 
+from microgradnet import losses, ops, optim
 from microgradnet.cli import main
-from microgradnet.data import make_moons
+from microgradnet.cli import train as train_cli
+from microgradnet.data import DATASETS, make_dataset, make_moons
 from microgradnet.nn import MLP, load_model
 from microgradnet.train import accuracy
 
@@ -80,12 +83,60 @@ def test_train_saves_weights_and_draws_both_plots(tmp_path, capsys):
     assert is_png(plot) and hist.read_text().lstrip().startswith("<?xml")
 
 
-@pytest.mark.parametrize("dataset", ["moons", "circles", "xor", "blobs"])
+@pytest.mark.parametrize("dataset", list(DATASETS))
 def test_train_runs_on_every_dataset_with_its_default_loss(dataset, capsys):
     assert main(["train", "--dataset", dataset, "--steps", "2", "--samples", "20"]) == 0
     text = capsys.readouterr().out
-    loss = "cross_entropy" if dataset == "blobs" else "hinge"
-    assert f"{loss} loss" in text and "final loss" in text
+    _, y = make_dataset(dataset, n_samples=20, seed=1337)
+    assert f"{losses.default_loss(len(set(y)))} loss" in text and "final loss" in text
+    assert max(map(len, text.splitlines())) <= 100  # a projector's console: nothing wraps
+
+
+def choices(option: str) -> list[str]:
+    """The choices ``microgradnet train --help`` offers for ``option``."""
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    return list(next(a for a in parser._actions if option in a.option_strings).choices)
+
+
+def test_train_choices_come_from_the_registries():
+    assert choices("--dataset") == list(DATASETS)
+    assert choices("--act") == list(ops.activations())
+    assert choices("--optimizer") == list(optim.OPTIMIZERS)
+    assert choices("--loss") == losses.names(aliases=True)
+
+
+DECLARE_AND_TRAIN = """
+import sys
+from microgradnet import define_op
+from microgradnet.cli import main
+try:
+    define_op("softsign", lambda x: x / (1 + abs(x)), lambda x, out: 1 / (1 + abs(x)) ** 2, activation=True)
+except TypeError:
+    sys.exit(77)  # define_op(..., activation=True) is not there yet
+sys.exit(main(["train", "--act", "softsign", "--steps", "2", "--samples", "20", "-q"]))
+"""
+
+
+def test_an_activation_declared_in_the_same_process_is_a_train_choice():
+    # in a process of its own: the declaration must not leak into the other tests
+    done = subprocess.run([sys.executable, "-c", DECLARE_AND_TRAIN], capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode == 77:
+        pytest.xfail("define_op(..., activation=True) is not there yet (interface I2)")
+    assert done.returncode == 0, done.stderr
+    assert "MLP 2-16-16-1 (softsign)" in done.stdout and "final loss" in done.stdout
+
+
+def test_piped_train_output_is_at_most_100_columns_and_says_accuracy_in_percent():
+    done = subprocess.run([sys.executable, "-m", "microgradnet", "train", "--steps", "4", "--samples", "20"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    progress = [line for line in lines if line.startswith("step ")]
+    assert progress and all(re.search(r"  acc \d+%  ", line) for line in progress)
+    assert re.search(r"accuracy \d+% on all 20 points", done.stdout)
 
 
 def test_help_texts_show_examples(capsys):

@@ -48,8 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def neuron_demo() -> list[tuple[str, float, float]]:
     """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers; returns (label, data, grad) rows."""
-    from ..walk import topological_order
     from ..examples import lecture_neuron
+    from ..walk import topological_order
 
     o = lecture_neuron()
     return [(v.label, v.data, v.grad) for v in topological_order(o)]
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_moons(args: argparse.Namespace, out: str) -> int:
     from ..data import make_moons
     from ..nn import MLP
+    from ..progress import percent
     from ..train import fit
 
     model = MLP(2, [16, 16, 1], rng=random.Random(1337))  # the weights of random.seed(1337)
@@ -90,7 +91,7 @@ def _run_moons(args: argparse.Namespace, out: str) -> int:
         history = fit(model, X, y, loss="hinge", steps=args.steps, progress=True)
     except FloatingPointError as exc:
         raise CLIError(str(exc)) from None
-    print(f"final loss {history.final_loss:.4g}, accuracy {history.final_accuracy:.0%}")
+    print(f"final loss {history.final_loss:.4g}, accuracy {percent(history.final_accuracy)}")
 
     written = []
     try:

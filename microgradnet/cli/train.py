@@ -7,14 +7,16 @@ output-path checks), so every bad value ends as one line and exit code 2 before 
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import os
 import random
 
 from .. import losses
+from ..data import DATASETS
 from . import CLIError
 
-HELP = "train an MLP on a toy data set (moons, circles, spirals, blobs, xor)"
+HELP = f"train an MLP on a toy data set ({', '.join(DATASETS)})"
 EXAMPLES = """\
 examples:
   microgradnet train                                    # moons, MLP 2-16-16-1, the demo's settings
@@ -29,7 +31,6 @@ Classes are counted from 0 (0..k-1). Progress: a live bar on a terminal, a plain
 seconds on stderr when it goes to a pipe or a log; --quiet silences it.
 """
 
-DATASETS = ("moons", "circles", "spirals", "blobs", "xor")
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 MAX_WIDTH = 1000  # a layer wider than this would take minutes per step on scalars
 
@@ -117,10 +118,13 @@ def check_output_file(flag: str, path: str, suffixes: tuple[str, ...] = ()) -> s
 # ---- the command --------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
-    from ..nn import ACTIVATIONS
+    from .. import ops, optim
 
+    # Every list of choices is read from its registry when the parser is built, so a data set,
+    # loss, optimiser or activation added there (define_op(..., activation=True) in the same
+    # process included) is a choice here with no edit.
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", choices=DATASETS, default="moons", help="toy data set (default: moons)")
+    data.add_argument("--dataset", choices=list(DATASETS), default="moons", help="data set (default: moons)")
     data.add_argument("--samples", metavar="N", type=positive_int, default=100, help="points (default: 100)")
     data.add_argument(
         "--noise", metavar="X", type=nonnegative_float, default=None,
@@ -128,21 +132,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument(
         "--classes", metavar="K", type=positive_int, default=None,
-        help="number of classes for spirals and blobs (default: 3)",
+        help=f"number of classes, for {' and '.join(_takes('classes'))} (default: 3)",
     )
     model = parser.add_argument_group("model")
     model.add_argument(
         "--hidden", metavar="SIZES", type=layer_sizes, default=[16, 16],
         help="hidden layer widths, comma-separated (default: 16,16)",
     )
-    model.add_argument("--act", choices=list(ACTIVATIONS), default="relu", help="activation (default: relu)")
+    model.add_argument(
+        "--act", choices=list(ops.activations()), default="relu", help="activation (default: relu)"
+    )
     training = parser.add_argument_group("training")
     training.add_argument(
         "--loss", choices=losses.names(aliases=True), default=None, metavar="LOSS",
         help=f"{', '.join(losses.names())} ('nll' = cross_entropy); "
         "default: hinge for two classes, else cross_entropy",
     )
-    training.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="default: sgd")
+    training.add_argument("--optimizer", choices=list(optim.OPTIMIZERS), default="sgd", help="default: sgd")
     training.add_argument(
         "--lr", metavar="X", type=positive_float, default=None,
         help="learning rate (default: 1.0 - 0.9·k/steps for sgd, 0.01 for adam)",
@@ -171,18 +177,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--plot-history", metavar="PATH", help="draw loss and accuracy per step")
 
 
+# The options a data set's maker may take, under the names the makers use for them: the CLI
+# passes --noise / --classes to whichever the maker's signature has (read, not listed per set).
+_OPTION_NAMES = {"noise": ("noise", "cluster_std"), "classes": ("n_classes", "centers")}
+
+
+def _parameter(dataset: str, option: str) -> str | None:
+    """The maker's keyword for ``option`` ('noise' or 'classes'), or None if it takes none."""
+    taken = inspect.signature(DATASETS[dataset]).parameters
+    return next((name for name in _OPTION_NAMES[option] if name in taken), None)
+
+
+def _takes(option: str) -> list[str]:
+    """The data sets whose maker takes ``option``."""
+    return [name for name in DATASETS if _parameter(name, option)]
+
+
 def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     from ..data import make_dataset
 
     kwargs: dict[str, object] = {"n_samples": args.samples, "seed": args.seed}
-    if args.noise is not None:
-        kwargs["cluster_std" if args.dataset == "blobs" else "noise"] = args.noise
-    if args.classes is not None:
-        if args.dataset not in ("spirals", "blobs"):
-            raise CLIError(f"--classes applies to spirals and blobs only; {args.dataset} has 2 classes")
-        if args.dataset == "spirals" and args.classes < 2:
-            raise CLIError("--classes must be at least 2 for spirals")
-        kwargs["n_classes" if args.dataset == "spirals" else "centers"] = args.classes
+    for option in ("noise", "classes"):
+        value = getattr(args, option)
+        if value is None:
+            continue
+        keyword = _parameter(args.dataset, option)
+        if keyword is None:
+            raise CLIError(f"--{option} applies to {', '.join(_takes(option))} only; {args.dataset} has none")
+        if option == "classes" and value < 2:
+            raise CLIError(f"--classes must be at least 2, got {value}")
+        kwargs[keyword] = value
     try:
         return make_dataset(args.dataset, **kwargs)
     except ValueError as exc:
@@ -192,6 +216,7 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the requested files."""
     from ..nn import MLP
+    from ..progress import percent
     from ..train import accuracy, fit
 
     for flag, path, suffixes in (
@@ -218,9 +243,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         rate = "lr 1.0 - 0.9·k/steps" if args.optimizer == "sgd" else "lr 0.01"
     batch = f"batches of {args.batch_size}" if args.batch_size else "full batch"
+    # two short lines, not one of 121 columns: a projector's console is about 100 wide
     print(
-        f"training MLP {shape} ({args.act}) on {args.dataset} ({len(X)} points, {k} classes): "
-        f"{loss.name} loss, {args.optimizer} {rate}, {batch}, {args.steps} steps",
+        f"training MLP {shape} ({args.act}) on {args.dataset}: {len(X)} points, {k} classes\n"
+        f"  {loss.name} loss, {args.optimizer} {rate}, {batch}, {args.steps} steps",
         flush=True,  # before the progress lines, also when stdout is a pipe
     )
     try:
@@ -233,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc).replace("a smaller learning rate", "a smaller --lr")) from None
     threshold = loss.decision(y).threshold  # mse onto 0/1 labels: halfway, 0.5
     acc = accuracy(model, X, y, loss=loss.name)
-    print(f"final loss {history.final_loss:.4g}, accuracy {acc:.0%} on all {len(X)} points", flush=True)
+    print(f"final loss {history.final_loss:.4g}, accuracy {percent(acc)} on all {len(X)} points", flush=True)
 
     written = []
     path = ""
