@@ -121,12 +121,28 @@ HOSTILE = [
 ]
 
 
+@pytest.fixture(scope="module")
+def ordinary_seconds(tmp_path_factory) -> float:
+    """How long an ordinary drawing takes here (median of 3): hostile input must cost no more."""
+    folder = tmp_path_factory.mktemp("ordinary")
+    times = []
+    for i in range(3):
+        start = time.perf_counter()
+        assert main(["graph", *NEURON, "-o", str(folder / f"n{i}.svg")]) == 0
+        times.append(time.perf_counter() - start)
+    return sorted(times)[1]
+
+
 @pytest.mark.parametrize("expr", HOSTILE, ids=lambda s: repr(s[:25]))
-def test_hostile_expressions_exit_2_with_one_line_fast_and_write_nothing(expr, capsys, tmp_path, monkeypatch):
+def test_hostile_expressions_exit_2_with_one_line_fast_and_write_nothing(
+    expr, capsys, tmp_path, monkeypatch, ordinary_seconds
+):
+    capsys.readouterr()
     monkeypatch.chdir(tmp_path)
     start = time.perf_counter()
     code, out, err = run(capsys, expr, "--set", "x=1", "-o", "out.svg")
-    assert time.perf_counter() - start < 1.0
+    # relative, not absolute: refusing must not cost more than drawing an ordinary graph
+    assert time.perf_counter() - start < 2 * ordinary_seconds
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("microgradnet graph: error: ")
     assert list(tmp_path.iterdir()) == []
@@ -166,13 +182,82 @@ def test_bad_output_paths_are_one_line_errors(output, problem, capsys, tmp_path,
 
 
 def test_the_installed_command_refuses_an_attack_in_a_fresh_process(tmp_path):
-    """End to end, as a student would type it (measured ~0.1 s; the bound allows a busy machine)."""
-    start = time.perf_counter()
+    """End to end, as a student would type it (the timeout only stops a hang)."""
     done = subprocess.run(
         [sys.executable, "-m", "microgradnet", "graph", "__import__('os').system('touch pwned')"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     )
-    assert time.perf_counter() - start < 10
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- the user's own operations: --import MODULE ------------------------------------------------
+SINH_MODULE = '''\
+import math
+from microgradnet import define_op
+define_op("sinh", math.sinh, lambda x, out: math.cosh(x))
+'''
+
+
+def run_fresh(tmp_path, *argv: str) -> subprocess.CompletedProcess:
+    """The installed command in a fresh process (a declared operation must not leak into others)."""
+    return subprocess.run(
+        [sys.executable, "-m", "microgradnet", "graph", *argv],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("how", ["module name", "file path"])
+def test_import_loads_the_users_module_so_its_operation_can_be_used(how, tmp_path):
+    (tmp_path / "myops.py").write_text(SINH_MODULE, encoding="utf-8")
+    spec = "myops" if how == "module name" else str(tmp_path / "myops.py")
+    done = run_fresh(tmp_path, "--import", spec, "sinh(x*w)", "--set", "x=0.5", "--set", "w=1.5")
+    assert done.returncode == 0, done.stderr
+    rows = table(done.stdout)
+    numeric = central_difference(lambda v: math.sinh(v[0] * v[1]), [0.5, 1.5])
+    assert close(rows["x"][1], numeric[0], rel=1e-5) and close(rows["w"][1], numeric[1], rel=1e-5)
+    assert done.stdout.startswith(f"sinh(x*w) = {math.sinh(0.75):.6g}")
+
+
+def test_without_import_a_declared_function_is_unknown_and_the_error_says_how(tmp_path):
+    (tmp_path / "myops.py").write_text(SINH_MODULE, encoding="utf-8")
+    done = run_fresh(tmp_path, "sinh(x)", "--set", "x=0.5")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "unknown function 'sinh'" in done.stderr and "--import" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "module, spec, problem",
+    [
+        (None, "nosuch_module_xyz", "no module named 'nosuch_module_xyz'"),
+        (None, "missing.py", "no such file"),
+        ("raise RuntimeError('boom')\n", "broken.py", "RuntimeError: boom"),
+        (None, "os;rm", "give a module name"),
+    ],
+)
+def test_a_module_that_cannot_be_imported_is_a_one_line_error(module, spec, problem, tmp_path):
+    if module is not None:
+        (tmp_path / spec).write_text(module, encoding="utf-8")
+    done = run_fresh(tmp_path, "--import", spec, "x", "--set", "x=1")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and problem in done.stderr, done.stderr
+
+
+def test_help_lists_every_function_the_parser_accepts_and_says_import_runs_your_code(capsys):
+    from microgradnet import ops
+
+    with pytest.raises(SystemExit):
+        main(["graph", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    listed = re.search(r"the functions (.*?)\. Every name", out).group(1)
+    names = set(re.findall(r"(?:^| )(\w+)", re.sub(r"\(x[^)]*\)", "", listed)))
+    assert names == set(ops.formula_functions()), listed
+    assert "--import" in out and "runs as you" in out and "never run as Python" in out
+
+
+def test_help_after_import_lists_the_declared_function_too(tmp_path):
+    (tmp_path / "myops.py").write_text(SINH_MODULE, encoding="utf-8")
+    done = run_fresh(tmp_path, "--import", "myops", "--help")
+    listed = re.search(r"the functions (.*?)\. ", " ".join(done.stdout.split())).group(1)
+    assert "sinh" in listed.split() and "sin" in listed.split()

@@ -11,24 +11,104 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from . import CLIError
 
 HELP = "draw the graph of a formula and its gradients, e.g. \"tanh(x*w + b)\""
-EXAMPLES = """\
+_EXAMPLES = """\
 examples:
   microgradnet graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 -o neuron.svg
   microgradnet graph "a*b + c" --set a=2 --set b=-3 --set c=10 -o steps.html   # step-through page
   microgradnet graph "(x - y)**2" --set x=1 --set y=3 -o loss.png
   microgradnet graph "sigmoid(2*x)" --set x=0.5 -o -                           # DOT to stdout
   microgradnet graph --set x=2 -- "-x*x"                                       # formula starting with -
+  microgradnet graph --import myops "sinh(x)" --set x=0.5    # myops.py calls define_op("sinh", ...)
 
 formulas: numbers, names, + - * / ** (exponent at most 100), brackets, and the functions
-  relu tanh sigmoid exp log sqrt abs softplus gelu leaky_relu(x[, slope]).
+  {functions}.
   Every name needs a value: --set NAME=NUMBER (repeat the option for each name).
+your own functions: --import MODULE (a module name on the Python path, or a path to a .py file)
+  runs YOUR module's code, which declares operations with microgradnet.define_op; they are then
+  usable in the formula. Only import code you trust: it runs as you. The formula itself is
+  never run as Python.
 output: -o FILE, the format from its suffix: .svg .png .dot .gv .html (.pdf etc. with a system
   Graphviz); -o - prints DOT. Without -o only the table of values and gradients is printed.
 """
+
+
+def function_list() -> str:
+    """The functions the formula parser accepts, read from the table of operations (declared
+    ones included), as help text: ``abs relu leaky_relu(x[, a]) ...``."""
+    from ..expr import FUNCTIONS
+
+    extra = ("a", "b", "c")
+    return " ".join(
+        name if not FUNCTIONS[name][1] else f"{name}(x[, {', '.join(extra[: FUNCTIONS[name][1]])}])"
+        for name in FUNCTIONS
+    )
+
+
+def examples() -> str:
+    """This command's --help text after the options, with today's list of functions."""
+    import textwrap
+
+    functions = textwrap.fill(function_list(), width=96, subsequent_indent="  ")
+    return _EXAMPLES.format(functions=functions)
+
+
+def __getattr__(name: str) -> str:
+    # EXAMPLES is computed when asked for, so operations declared before the parser is built show
+    if name == "EXAMPLES":
+        return examples()
+    raise AttributeError(name)
+
+
+def import_user_module(spec: str) -> ModuleType:
+    """Import the user's module ``spec`` (a dotted module name, or a path to a ``.py`` file) and
+    return it. It is the user's own code, run as any ``import`` would run it."""
+    import importlib
+    import importlib.util
+
+    if spec.endswith(".py") or "/" in spec or "\\" in spec:
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise CLIError(f"--import {spec}: no such file")
+        name = path.stem if path.stem.isidentifier() else "microgradnet_user_module"
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise CLIError(f"--import {spec}: cannot load it as a Python module")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules.setdefault(name, module)
+        run = lambda: loader_spec.loader.exec_module(module)  # noqa: E731
+    else:
+        if not all(part.isidentifier() for part in spec.split(".")):
+            raise CLIError(f"--import {spec!r}: give a module name (my_ops) or a .py file (./my_ops.py)")
+        if "" not in sys.path and "." not in sys.path:
+            sys.path.insert(0, "")  # as `python -m` would: modules in the current folder are found
+        module = None
+        run = lambda: importlib.import_module(spec)  # noqa: E731
+    try:
+        imported = run()
+    except ModuleNotFoundError as exc:
+        raise CLIError(f"--import {spec}: no module named {exc.name!r}") from None
+    except Exception as exc:  # the user's module failed: say where, in one line
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CLIError(f"--import {spec}: importing it raised {type(exc).__name__}: {message}") from None
+    return module if module is not None else imported
+
+
+class _ImportAction(argparse.Action):
+    """Imports at parse time, so ``--import m --help`` lists m's functions too."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        try:
+            import_user_module(str(values))
+        except CLIError as exc:
+            parser.error(str(exc))
+        parser.epilog = examples()
+        getattr(namespace, self.dest).append(values)
+
 
 _FORMATS_HINT = ".svg, .png, .dot, .html"
 # Graphviz output formats worth writing to a file (the engine decides which it can do).
@@ -47,6 +127,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", metavar="FILE", help=f"write the picture ({_FORMATS_HINT}; '-' prints DOT)"
     )
     parser.add_argument("--title", help="title of the .html step-through page")
+    parser.add_argument(
+        "--import", dest="imports", metavar="MODULE", action=_ImportAction, default=[],
+        help="import YOUR module (name or .py path) that declares operations with define_op, "
+        "so the formula can use them; its code runs as you (repeat for each module)",
+    )
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
@@ -86,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
         expression = parse(args.expr)
         root, leaves = expression.build(values)
     except ExprError as exc:
-        raise CLIError(str(exc)) from None
+        hint = " (your own: --import MODULE, see --help)" if str(exc).startswith("unknown function") else ""
+        raise CLIError(f"{exc}{hint}") from None
     root.backward()
 
     output = args.output
