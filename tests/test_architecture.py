@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
+
+import pytest
 
 import microgradnet
 
@@ -110,8 +113,159 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_the_engine_depends_only_on_the_table_the_traversal_and_grad_mode():
     deps = import_graph()["microgradnet.engine"]
-    assert deps <= {"microgradnet.ops", "microgradnet.backward", "microgradnet.walk", "microgradnet.grad_mode"}, deps
+    allowed = {"microgradnet.ops", "microgradnet.backward", "microgradnet.walk", "microgradnet.grad_mode"}
+    assert deps <= allowed, deps
 
 
 def test_the_table_of_operations_depends_on_nothing_in_the_package():
     assert import_graph()["microgradnet.ops"] == set()
+
+
+# ---- every name list lives in its registry ------------------------------------------------------
+# A list of op, activation, loss, data-set or optimiser names anywhere but in the registry that
+# declares them is a second copy that drifts (the playground once offered gelu and drew it as
+# the identity). The check sees ANY container of names in the package's Python (a dict's keys
+# or values, dict(name=...) keywords, a set, list or tuple, a comprehension over one, pairs
+# such as (("tanh", f), ("relu", g))) and if/elif chains or `or`s comparing one thing with
+# several names; and quoted names in the package's JavaScript. Two names are a list.
+def registries() -> dict[str, tuple[set[str], set[str]]]:
+    """kind -> (its names, the modules allowed to spell them), read from the registries."""
+    from microgradnet import data, losses, ops, optim
+
+    op_names = set()
+    for row in ops.OPS.values():
+        fields = (row.name, getattr(row, "op", ""), getattr(row, "method", ""), getattr(row, "formula", ""))
+        op_names |= {n for n in fields if isinstance(n, str) and n.isidentifier()}
+    return {
+        "operation": (op_names, {"microgradnet.ops"}),
+        "activation": (set(ops.activations()), {"microgradnet.ops"}),
+        "loss": (set(losses.names(aliases=True)), {"microgradnet.losses"}),
+        "data set": (set(data.DATASETS), {"microgradnet.data"}),
+        "optimiser": (set(optim.OPTIMIZERS), {"microgradnet.optim"}),
+    }
+
+
+def _strings(node: ast.AST | None) -> list[str]:
+    """The string constants a container holds: its elements, keys and values, and the strings
+    inside element pairs (one level down)."""
+    if node is None:
+        return []
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        found: list[str] = []
+        for element in node.elts:
+            if isinstance(element, ast.Constant):
+                found += _strings(element)
+            elif isinstance(element, (ast.List, ast.Tuple)):
+                found += [s for e in element.elts for s in _strings(e) if isinstance(e, ast.Constant)]
+        return found
+    if isinstance(node, ast.Dict):
+        parts = (*node.keys, *node.values)
+        return [s for part in parts if isinstance(part, ast.Constant) for s in _strings(part)]
+    return []
+
+
+def _compared(node: ast.AST) -> list[str]:
+    """Strings that one expression is compared with, in `a == "x"` / `a in ("x", "y")`."""
+    if isinstance(node, ast.Compare):
+        return [s for c in node.comparators for s in (_strings(c) or [])]
+    return []
+
+
+def name_groups(tree: ast.AST) -> list[tuple[int, list[str]]]:
+    """(line, strings) of every container and every comparison chain in a module."""
+    groups: list[tuple[int, list[str]]] = []
+    public = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Assign)
+              and any(getattr(t, "id", "") == "__all__" for t in n.targets)}
+    elifs: set[int] = set()  # counted with the `if` that starts their chain
+    for node in ast.walk(tree):
+        if id(node) in public:
+            continue  # __all__ lists the module's functions (functional.mse), not a registry
+        if isinstance(node, (ast.Dict, ast.Set, ast.List, ast.Tuple)):
+            groups.append((node.lineno, _strings(node)))
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "dict":
+            groups.append((node.lineno, [k.arg for k in node.keywords if k.arg]))
+        elif isinstance(node, ast.BoolOp):  # act == "tanh" or act == "relu"
+            groups.append((node.lineno, [s for v in node.values for s in _compared(v)]))
+        elif isinstance(node, ast.If) and id(node) not in elifs and _compared(node.test):  # if/elif chains
+            chain, branch = list(_compared(node.test)), node
+            while len(branch.orelse) == 1 and isinstance(branch.orelse[0], ast.If):
+                branch = branch.orelse[0]
+                elifs.add(id(branch))
+                chain += _compared(branch.test)
+            groups.append((node.lineno, chain))
+        elif isinstance(node, ast.Match):
+            cases = [c.pattern.value for c in node.cases if isinstance(c.pattern, ast.MatchValue)]
+            groups.append((node.lineno, [s for c in cases for s in _strings(c)]))
+    return groups
+
+
+def name_lists_outside_registries() -> list[str]:
+    """'file:line: kind names [..]' for every group of 2 or more registered names outside the
+    registry that declares them."""
+    kinds = registries()
+    offenders: set[str] = set()
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for module, path in sorted(modules.items()):
+        for line, strings in name_groups(ast.parse(path.read_text(encoding="utf-8"))):
+            for kind, (names, allowed) in kinds.items():
+                hits = sorted(set(strings) & names)
+                if len(hits) >= 2 and module not in allowed:
+                    offenders.add(f"{path.relative_to(PACKAGE.parent)}:{line}: {kind} names {hits}")
+    for path in sorted(PACKAGE.rglob("*.js")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, text in enumerate(lines, 1):
+            quoted = set(re.findall(r"""["'`](\w+)["'`]""", text))
+            for kind in ("activation", "loss", "data set", "optimiser"):
+                hits = sorted(quoted & kinds[kind][0])
+                if len(hits) >= 2:
+                    offenders.add(f"{path.relative_to(PACKAGE.parent)}:{number}: {kind} names {hits}")
+        cases = [(n, m) for n, t in enumerate(lines, 1) for m in re.findall(r"""case\s+["'](\w+)["']""", t)]
+        for kind in ("activation", "loss", "data set", "optimiser"):
+            hits = [(n, m) for n, m in cases if m in kinds[kind][0]]
+            if len({m for _, m in hits}) >= 2:  # a switch over names, one `case` per line
+                names = sorted({m for _, m in hits})
+                offenders.add(f"{path.relative_to(PACKAGE.parent)}:{hits[0][0]}: {kind} names {names}")
+    return sorted(offenders)
+
+
+def test_no_module_outside_the_registries_holds_a_list_of_names():
+    offenders = name_lists_outside_registries()
+    assert not offenders, "name lists outside their registries (read the registry instead):\n" + "\n".join(
+        offenders
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '_DISPLAY = {"tanh": "tanh", "relu": "ReLU"}',
+        "PAIRS = dict(tanh=1, sigmoid=2)",
+        'KNOWN = {"moons", "spirals"}',
+        'CHOICES = ["sgd", "adam"]',
+        'LOSSES = ("mse", "hinge")',
+        'TABLE = {n: n for n in ("relu", "gelu")}',
+        'ROWS = [("tanh", 1), ("relu", 2)]',
+        'ok = act == "tanh" or act == "relu"',
+        'if act == "tanh":\n    pass\nelif act == "gelu":\n    pass',
+        'ok = name in ("circles", "xor")',
+        'match act:\n    case "tanh":\n        pass\n    case "relu":\n        pass',
+    ],
+)
+def test_the_name_list_finder_sees_every_kind_of_container(source):
+    kinds = registries()
+    found = [
+        kind
+        for _, strings in name_groups(ast.parse(source))
+        for kind, (names, _) in kinds.items()
+        if len(set(strings) & names) >= 2
+    ]
+    assert found, source
+
+
+def test_the_name_list_finder_ignores_one_name_and_unrelated_strings():
+    kinds = registries()
+    source = 'x = {"tanh": 1, "colour": 2}\nif act == "tanh":\n    pass\ny = ("a", "b")'
+    for _, strings in name_groups(ast.parse(source)):
+        assert all(len(set(strings) & names) < 2 for names, _ in kinds.values()), strings
