@@ -121,6 +121,55 @@ def test_the_table_of_operations_depends_on_nothing_in_the_package():
     assert import_graph()["microgradnet.ops"] == set()
 
 
+# ---- imports go one way: from the command line down to the table ---------------------------------
+# Each top-level module or subpackage sits in a layer and imports only its own layer or those
+# below: the engine never reaches for drawing, drawing never for the playground, nothing but
+# the command line's entry point for the command line.
+LAYERS: list[set[str]] = [
+    {"ops", "grad_mode", "notation", "_files"},  # the table and plain helpers: no engine
+    {"walk", "backward", "engine", "define", "functional", "batching", "examples", "expr",
+     "serialization", "torch_bridge", "gradients", "checks"},  # Values and what works on them
+    {"losses", "nn", "compile", "equations", "optim", "progress", "fit_compiled", "train", "data",
+     "localserver"},  # models, training, the article's equations
+    {"viz", "bench"},  # pictures and measurements
+    {"playground"},  # the live page (draws with viz)
+    {"cli", "__main__"},  # the command line, on top of everything
+]
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else ""
+    for i, names in enumerate(LAYERS):
+        if top in names:
+            return i
+    return -1
+
+
+def test_every_module_has_a_layer():
+    unplaced = sorted({m for m in import_graph() if m != "microgradnet" and _layer(m) < 0})
+    assert not unplaced, f"add these to a layer in LAYERS: {unplaced}"
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import from a module to one in a higher layer (the package's __init__ re-exports)."""
+    return sorted(
+        f"{a} (layer {_layer(a)}) imports {b} (layer {_layer(b)})"
+        for a, targets in graph.items()
+        for b in targets
+        if a != "microgradnet" and b != "microgradnet" and _layer(b) > _layer(a)
+    )
+
+
+def test_imports_go_down_the_layers_only():
+    upward = upward_imports(import_graph())
+    assert not upward, "imports that go up a layer:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    graph = {"microgradnet.engine": {"microgradnet.viz.dot"}, "microgradnet.cli.graph": {"microgradnet.expr"}}
+    assert upward_imports(graph) == ["microgradnet.engine (layer 1) imports microgradnet.viz.dot (layer 3)"]
+
+
 # ---- every name list lives in its registry ------------------------------------------------------
 # A list of op, activation, loss, data-set or optimiser names anywhere but in the registry that
 # declares them is a second copy that drifts (the playground once offered gelu and drew it as
