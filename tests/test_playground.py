@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from microgradnet import nn
+from microgradnet import nn, notation
 from microgradnet.playground.api import answer
 from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES, PlaygroundError, Session
@@ -45,13 +46,28 @@ def _score(model: nn.MLP, x: list[float], act: str) -> float:
     return out[0]
 
 
+# one independent float formula per loss the playground offers (the test below checks that the
+# page offers exactly these: a new loss in the registry needs its oracle here)
+_ORACLES = {
+    "hinge": lambda s, t: max(0.0, 1.0 - t * s),
+    "bce": lambda s, t: math.log1p(math.exp(s)) - (t + 1) / 2 * s,  # onto 0/1
+    "mse": lambda s, t: (s - t) ** 2,
+}
+
+
 def _per_sample(loss: str, s: float, label: int) -> float:
-    t = (1.0 if label == 1 else -1.0) if loss != "bce" else float(label)
-    if loss == "hinge":
-        return max(0.0, 1.0 - t * s)
-    if loss == "bce":
-        return math.log1p(math.exp(s)) - t * s
-    return (s - t) ** 2
+    return _ORACLES[loss](s, 1.0 if label == 1 else -1.0)
+
+
+def test_the_page_offers_the_registries_choices():
+    from microgradnet import data, losses, ops, optim
+    from microgradnet.playground import config
+
+    assert config.datasets() == list(data.DATASETS)
+    assert config.activations() == list(ops.activations())
+    assert config.optimizers() == list(optim.OPTIMIZERS)
+    assert set(config.losses()) == set(_ORACLES)
+    assert set(config.losses()) <= set(losses.LOSSES)
 
 
 def _fd(f, p) -> float:
@@ -94,7 +110,7 @@ def test_architecture_change_starts_a_new_network_and_rate_change_keeps_the_weig
     s = Session(SMALL)
     s.step(5)
     weights = [p.data for p in s.model.parameters()]
-    s.configure({"lr": 0.05, "optimizer": "momentum", "batch_size": 7})
+    s.configure({"lr": 0.05, "optimizer": "sgd", "momentum": 0.5, "batch_size": 7})
     assert [p.data for p in s.model.parameters()] == weights and s.step_count == 5
     s.configure({"hidden": [3, 3]})
     assert s.model.sizes == [2, 3, 3, 1] and s.step_count == 0 and len(s.history) == 1
@@ -103,7 +119,7 @@ def test_architecture_change_starts_a_new_network_and_rate_change_keeps_the_weig
 
 
 # ---- training -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("loss", ["hinge", "bce", "mse"])
+@pytest.mark.parametrize("loss", sorted(_ORACLES))
 def test_the_compiled_step_gives_the_gradient_of_the_mean_batch_loss(loss):
     s = Session({**SMALL, "loss": loss, "optimizer": "sgd", "lr": 1e-6})
     s.step(1)  # grads of the first (full) batch
@@ -156,9 +172,11 @@ def test_explain_gives_equation_8_equal_to_a_finite_difference(loss, l, i, j):
     neuron = s.model.layers[l - 1].neurons[i - 1]
     p = neuron.b if j == 0 else neuron.w[j - 1]
     fd = _fd(lambda: _per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]), p)
-    assert r["equation8"] == pytest.approx(fd, rel=1e-5, abs=1e-8)
     assert r["backward"] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    # the same chain-rule products in the same order: Equation 8 and backward() agree to the bit
+    assert r["equation8"] == r["backward"]
     assert "Equation 8" in r["text"] and r["name"] in r["text"]
+    assert r["name"] == notation.typeset(notation.bias(l, i) if j == 0 else notation.weight(l, i, j))
 
 
 def test_explain_refuses_bad_indices_with_a_message():
@@ -173,6 +191,7 @@ def test_the_neuron_graph_gives_every_weight_its_de_dw_and_renders():
     s = Session(SMALL)
     s.step(10)
     k, l, i = 2, 2, 1
+    grads_before = [p.grad for p in s.model.parameters()]
     root = s.neuron_graph(l, i, k)
     ops = {v._op for v in reachable(root)}
     assert "*" in ops and "+" in ops  # micrograd's scalar graph: products and sums
@@ -182,9 +201,12 @@ def test_the_neuron_graph_gives_every_weight_its_de_dw_and_renders():
     for j, w in enumerate(neuron.w, start=1):
         fd = _fd(lambda: _per_sample(loss, _score(s.model, _features(s, k), "tanh"), s.labels[k]), w)
         assert leaves[w.label].grad == pytest.approx(fd, rel=1e-5, abs=1e-8), j
-    assert all(p.grad == p.grad for p in s.model.parameters())  # the model's Values were not used
     svg = s.neuron_svg(l, i, k)
-    assert "<svg" in svg and "z^2_1" in svg.replace("<sup>", "").replace("</sup>", "") or "z" in svg
+    shown = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))  # the picture's words, in order
+    assert "<svg" in svg
+    for name in [notation.pre_activation(l, i), *(w.label for w in neuron.w)]:
+        assert notation.typeset(name) in shown, name
+    assert [p.grad for p in s.model.parameters()] == grads_before  # the model's Values were not used
     page = s.neuron_page(l, i, k)
     assert page.lstrip().lower().startswith("<!doctype html")
 
@@ -204,7 +226,7 @@ def test_model_json_loads_with_load_model_and_predicts_the_same(tmp_path):
 
 
 def test_the_script_reproduces_the_run(tmp_path):
-    s = Session({**SMALL, "batch_size": 6, "optimizer": "momentum", "lr": 0.05,
+    s = Session({**SMALL, "batch_size": 6, "optimizer": "sgd", "momentum": 0.9, "lr": 0.05,
                  "features": ["x1", "x2", "sin(x1)"], "loss": "bce"})
     s.step(25)
     (tmp_path / "run.py").write_text(s.script(), encoding="utf-8")
@@ -244,8 +266,8 @@ def server():
 
 def post(srv, name, body=None, raw=None):
     data = raw if raw is not None else json.dumps(body or {}).encode()
-    req = urllib.request.Request(srv.url + "api/" + name, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(srv.origin + "/api/" + name, data=data, method="POST",
+                                 headers=srv.page_headers())
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -255,7 +277,8 @@ def post(srv, name, body=None, raw=None):
 
 def test_server_listens_on_loopback_only_and_serves_a_self_contained_page(server):
     assert server.server_address[0] == "127.0.0.1"
-    with urllib.request.urlopen(server.url, timeout=10) as r:
+    # the printed URL sets the launch's key as a cookie and redirects to the page
+    with urllib.request.build_opener(urllib.request.HTTPCookieProcessor()).open(server.url, timeout=10) as r:
         page = r.read().decode()
     assert "mgnPlayground(" in page and "<canvas" in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from outside
@@ -353,16 +376,21 @@ def test_ctrl_c_stops_the_command_cleanly():
         line = p.stdout.readline()
         assert "http://127.0.0.1:" in line
         url = line.split()[2]
-        req = urllib.request.Request(url + "api/session", data=b"{}", method="POST")
-        sid = json.loads(urllib.request.urlopen(req, timeout=30).read())["sid"]
-        req = urllib.request.Request(url + "api/play", data=json.dumps({"sid": sid}).encode(), method="POST")
-        urllib.request.urlopen(req, timeout=30).read()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        opener.open(url, timeout=30).read()  # as a browser: the printed URL's key becomes a cookie
+        origin = url.split("/?")[0]
+        headers = {"Origin": origin, "Content-Type": "application/json"}
+        req = urllib.request.Request(origin + "/api/session", data=b"{}", method="POST", headers=headers)
+        sid = json.loads(opener.open(req, timeout=30).read())["sid"]
+        body = json.dumps({"sid": sid}).encode()
+        req = urllib.request.Request(origin + "/api/play", data=body, method="POST", headers=headers)
+        opener.open(req, timeout=30).read()
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
     finally:
         if p.poll() is None:
             p.kill()
-    assert p.returncode == 0, err
+    assert p.returncode == 130, err  # the README: exit code 130 after Ctrl-C
     assert "stopped" in out and "Traceback" not in err
 
 

@@ -55,7 +55,8 @@ def el(driver, key: str):
 
 def export_model(srv: PlaygroundServer, sid: str, path) -> nn.MLP:
     body = json.dumps({"sid": sid, "what": "model"}).encode()
-    req = urllib.request.Request(srv.url + "api/export", data=body, method="POST")
+    req = urllib.request.Request(srv.origin + "/api/export", data=body, method="POST",
+                                 headers=srv.page_headers())
     path.write_text(json.loads(urllib.request.urlopen(req, timeout=30).read())["text"], encoding="utf-8")
     return nn.load_model(path)
 
@@ -167,6 +168,7 @@ def test_the_jupyter_widget_module_runs_the_same_page(server, browser):
           on: (ev, h) => { if (ev === "msg:custom") handlers.push(h); },
           send: async (msg) => {
             const r = await fetch("api/" + msg.name, {method: "POST",
+              headers: {"Content-Type": "application/json"},
               body: JSON.stringify(Object.assign({sid: sid}, msg.body))});
             const result = await r.json();
             if (msg.name === "session") sid = result.sid;

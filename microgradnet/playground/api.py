@@ -8,11 +8,18 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
+from . import session as _session
 from .session import ACTIVATIONS, DATASETS, DEFAULTS, FEATURES, LIMITS, LOSSES, OPTIMIZERS, Session
 
 MAX_STEPS_PER_REQUEST = 1000
+STEP_SECONDS = 1.0  # a step request trains at most about this long (plus the step under way)
+# what Session.step raises when pause() cuts a step short (private to the session's trainer;
+# none if the session reports an aborted step by not counting it)
+_ABORTED: tuple[type[BaseException], ...] = tuple(
+    c for c in (getattr(_session, "_Aborted", None),) if isinstance(c, type))
 
 
 def choices() -> dict[str, Any]:
@@ -28,6 +35,25 @@ def _int(body: dict[str, Any], key: str, default: int | None = None) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise ValueError(f"{key}: expected a whole number, got {v!r}")
     return v
+
+
+def bounded_steps(session: Session, n: int, seconds: float = STEP_SECONDS) -> int:
+    """Train up to ``n`` steps, stopping after ``seconds`` (and one step) or when a pause aborts
+    a step; the number done. A request never runs for minutes: long runs are "play"."""
+    end = time.monotonic() + seconds
+    done = 0
+    while done < n:
+        before = session.step_count
+        try:
+            session.step(1)
+        except _ABORTED:  # pause() stopped the step half-way: the request ends, it did not fail
+            break
+        if session.step_count == before:  # the step was aborted without an exception
+            break
+        done += 1
+        if time.monotonic() >= end:
+            break
+    return done
 
 
 def handle(session: Session, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -52,8 +78,8 @@ def handle(session: Session, name: str, body: dict[str, Any]) -> dict[str, Any]:
         if not 1 <= n <= MAX_STEPS_PER_REQUEST:
             raise ValueError(f"steps: from 1 to {MAX_STEPS_PER_REQUEST} per request, got {n}")
         session.pause()
-        session.step(n)
-        return {"step": session.step_count}
+        done = bounded_steps(session, n)
+        return {"step": session.step_count, "done": done, "asked": n}
     if name == "reset":
         session.pause()
         session.reset()

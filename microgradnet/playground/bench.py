@@ -32,8 +32,9 @@ CONFIG: dict[str, Any] = {"dataset": "moons", "points": 250, "train_percent": 80
                           "act": "tanh", "loss": "bce", "optimizer": "adam", "lr": 0.02}
 
 
-def _post(url: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-    req = urllib.request.Request(url + "api/" + name, data=json.dumps(body).encode(), method="POST")
+def _post(srv: PlaygroundServer, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(srv.origin + "/api/" + name, data=json.dumps(body).encode(), method="POST",
+                                 headers=srv.page_headers())  # as the page: same origin, JSON, the key
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
 
@@ -101,9 +102,9 @@ def browser_figures(seconds: float = 10.0) -> dict[str, float] | None:
         pauses = []
         for _ in range(10):  # pause while training runs, then play again
             t_0 = time.perf_counter()
-            _post(srv.url, "pause", {"sid": sid})
+            _post(srv, "pause", {"sid": sid})
             pauses.append(time.perf_counter() - t_0)
-            _post(srv.url, "play", {"sid": sid})
+            _post(srv, "play", {"sid": sid})
             time.sleep(0.3)
         dt = (t1 - t0) / 1000
         return {"view_updates_per_s": (u1 - u0) / dt, "steps_per_s_page": (s1 - s0) / dt,

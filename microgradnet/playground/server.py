@@ -1,66 +1,96 @@
 """``microgradnet playground``: a small local web server (standard library only).
 
-Binds to 127.0.0.1 only. ``GET /`` is the page (one self-contained HTML file: its CSS and
-JavaScript are inlined, nothing is loaded from the network). ``POST /api/session`` opens a
-session (one per tab, each with its own model and training thread); ``POST /api/NAME`` with a
-JSON body ``{"sid": ..., ...}`` is one request of ``api.handle``. Sessions that nobody polled
-for ``idle_seconds`` (the tab was closed) are closed; Ctrl-C stops the server and every thread.
+It follows the rules of every local page the library serves (``microgradnet.localserver``):
+loopback only, its own Host names only, a per-launch secret in the printed URL (kept as an
+HttpOnly, SameSite=Strict cookie), same-origin JSON requests only, read and idle timeouts, a
+bounded number of connections. ``GET /?token=...`` sets the cookie and redirects to ``/``, the
+page (one self-contained HTML file: its CSS and JavaScript are inlined, nothing is loaded from
+the network). ``POST /api/session`` opens a session (one per tab, each with its own model and
+training thread); ``POST /api/NAME`` with a JSON body ``{"sid": ..., ...}`` is one request of
+``api.handle``. Sessions that nobody polled for ``idle_seconds`` (the tab was closed) are closed;
+Ctrl-C stops the server and every thread within about a second.
 """
 
 from __future__ import annotations
 
-import json
+import collections
 import secrets
+import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..localserver import LocalHandler, LocalServer, RequestError
 from .api import answer, choices, to_json
 from .page import page_html
 from .session import PlaygroundError, Session
 
 HOST = "127.0.0.1"
-MAX_BODY = 1 << 20
-MAX_SESSIONS = 32
+MAX_SESSIONS = 32  # open at once; a new tab past it closes the session idle longest
+NEW_SESSIONS_PER_MINUTE = 30  # a page reload opens one: 30 a minute is far beyond a teacher's pace
+YIELD_AFTER = 3.0  # seconds unpolled before a session may be closed to make room (a playing tab polls)
+CLOSE_SECONDS = 1.0  # Ctrl-C waits at most this long for the training threads
 
 
-class PlaygroundServer(ThreadingHTTPServer):
+class PlaygroundServer(LocalServer):
     """The HTTP server holding the sessions."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    name = "microgradnet playground"
 
     def __init__(self, port: int = 8000, *, idle_seconds: float = 120.0,
-                 config: dict[str, Any] | None = None) -> None:
+                 config: dict[str, Any] | None = None, host: str = HOST, **limits: Any) -> None:
+        """``limits``: ``read_timeout``, ``idle_timeout``, ``max_connections`` (see LocalServer)."""
         self.sessions: dict[str, Session] = {}  # before binding: a failed bind calls server_close()
         self.sessions_lock = threading.Lock()
         self.idle_seconds = idle_seconds
         self.config = config or {}
         self.page = page_html().encode("utf-8")
+        self._created: collections.deque[float] = collections.deque()
+        self._building = 0  # sessions being built outside the lock: they count as open
         self._stop = threading.Event()
-        super().__init__((HOST, port), _Handler)
+        super().__init__(host, port, _Handler, **limits)
         self._reaper = threading.Thread(target=self._reap, name="microgradnet-playground-reaper", daemon=True)
         self._reaper.start()
 
-    @property
-    def url(self) -> str:
-        """Where the page is, e.g. http://127.0.0.1:8000/."""
-        return f"http://{HOST}:{self.server_address[1]}/"
-
     def new_session(self) -> str:
+        """Open a session: at most NEW_SESSIONS_PER_MINUTE a minute and MAX_SESSIONS at once; when
+        full, the session unpolled longest yields (a closed tab's, or a paused one's), so a burst
+        of new sessions never keeps a new tab of the teacher's out."""
+        now = time.monotonic()
         with self.sessions_lock:
-            if len(self.sessions) >= MAX_SESSIONS:
-                raise PlaygroundError(f"too many open playground tabs ({MAX_SESSIONS}); close some, reload")
-            sid = secrets.token_hex(8)
-            self.sessions[sid] = Session(self.config)
-            return sid
+            while self._created and now - self._created[0] > 60.0:
+                self._created.popleft()
+            if len(self._created) >= NEW_SESSIONS_PER_MINUTE:
+                raise RequestError(429, f"too many new playground tabs this minute "
+                                        f"({NEW_SESSIONS_PER_MINUTE}); wait a few seconds and reload")
+            victim = None
+            if len(self.sessions) + self._building >= MAX_SESSIONS and self.sessions:
+                sid_old, oldest = min(self.sessions.items(), key=lambda kv: kv[1].last_seen)
+                if now - oldest.last_seen < YIELD_AFTER:
+                    raise RequestError(503, f"too many open playground tabs ({MAX_SESSIONS}), all in use; "
+                                            "close some and reload")
+                victim = self.sessions.pop(sid_old)
+            elif len(self.sessions) + self._building >= MAX_SESSIONS:
+                raise RequestError(503, f"too many playground tabs ({MAX_SESSIONS}) opening at once; reload")
+            self._created.append(now)
+            self._building += 1
+        try:
+            if victim is not None:
+                victim.close()
+            session = Session(self.config)  # outside the lock: building the data and model takes a while
+        finally:
+            with self.sessions_lock:
+                self._building -= 1
+        sid = secrets.token_hex(8)
+        with self.sessions_lock:
+            self.sessions[sid] = session
+        return sid
 
     def session(self, sid: Any) -> Session:
         with self.sessions_lock:
             s = self.sessions.get(sid) if isinstance(sid, str) else None
         if s is None:
-            raise PlaygroundError("this page's session has ended (idle, or the server restarted); reload")
+            raise RequestError(410, "this page's session has ended (idle, or the server restarted); reload")
         return s
 
     def close_session(self, sid: Any) -> None:
@@ -77,118 +107,88 @@ class PlaygroundServer(ThreadingHTTPServer):
             for sid in idle:
                 self.close_session(sid)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A dropped connection is normal (a tab closed); anything else is one line, no traceback."""
-        import sys
-
-        exc = sys.exc_info()[1]
-        if not isinstance(exc, (ConnectionError, TimeoutError)):
-            print(f"microgradnet playground: a request failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-
     def server_close(self) -> None:
-        """Stop the reaper and every session's thread, then close the socket."""
+        """Stop the reaper and every session's thread (together, at most CLOSE_SECONDS), then the
+        socket. A thread still busy after that is a daemon: it ends with the process."""
         self._stop.set()
         with self.sessions_lock:
             sessions = list(self.sessions.values())
             self.sessions.clear()
-        for s in sessions:
-            s.close()
+        closers = [threading.Thread(target=s.close, daemon=True) for s in sessions]
+        for t in closers:
+            t.start()
+        end = time.monotonic() + CLOSE_SECONDS
+        for t in closers:
+            t.join(max(0.0, end - time.monotonic()))
         super().server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     server: PlaygroundServer
-    protocol_version = "HTTP/1.1"
-    # headers and body go out in two writes: without this, Nagle's algorithm holds the body
-    # back until the browser's delayed ACK (~40 ms) on a kept-alive connection
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows the URL only
-        pass
-
-    def _send(self, status: int, body: bytes, ctype: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        # end_headers() would write the headers on their own: one write for headers and body
-        self._headers_buffer.append(b"\r\n")
-        data = b"".join(self._headers_buffer) + body
-        self._headers_buffer = []
-        try:
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the tab went away mid-answer: nothing to do
-            self.close_connection = True
-
-    def _json(self, status: int, obj: dict[str, Any]) -> None:
-        self._send(status, to_json(obj).encode("utf-8"), "application/json; charset=utf-8")
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        path = self.path.split("?", 1)[0]
-        if path in ("/", "/index.html"):
-            self._send(200, self.server.page, "text/html; charset=utf-8")
-        elif path == "/favicon.ico":
-            self._send(204, b"", "image/x-icon")
+        path, _, query = self.path.partition("?")
+        if path not in ("/", "/index.html"):
+            if path == "/favicon.ico":
+                self.send_body(204, b"", "image/x-icon")
+            else:
+                self.send_text(404, f"no page {path!r}; the playground is at /")
+            return
+        token = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "token"), None)
+        if token is not None and self.server.has_secret(token):
+            # the secret moves from the URL into a cookie; the address bar then shows only "/"
+            cookie = f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; SameSite=Strict"
+            self.send_body(303, b"", "text/plain; charset=utf-8", {"Location": "/", "Set-Cookie": cookie})
+        elif self.server.has_secret(self.secret_cookie()):
+            self.send_body(200, self.server.page, "text/html; charset=utf-8")
         else:
-            self._json(404, {"error": f"no page {path!r}; the playground is at /"})
+            self.send_text(403, "microgradnet playground: open the link printed in the terminal "
+                                "(http://127.0.0.1:PORT/?token=...); it carries this launch's key")
 
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
         if not path.startswith("/api/"):
-            self._json(404, {"error": f"unknown address {path!r}"})
+            self.send_text(404, f"unknown address {path!r}")
             return
         name = path[len("/api/"):]
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            self._json(413, {"error": f"request too large (at most {MAX_BODY} bytes)"})
-            self.close_connection = True
-            return
-        raw = self.rfile.read(length) if length else b"{}"
+            self.check_api()  # before reading the body: a refused request costs nothing
+            body = self.read_json()
+            status, obj = self._answer(name, body)
+        except RequestError as e:
+            status, obj = e.status, {"error": str(e)}
+        self.send_body(status, to_json(obj).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _answer(self, name: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if name == "session":
+            return 200, {"sid": self.server.new_session(), **choices()}
+        if name == "close":
+            self.server.close_session(body.get("sid"))
+            return 200, {"closed": True}
+        session = self.server.session(body.get("sid"))
         try:
-            body = json.loads(raw.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            self._json(400, {"error": f"the request is not valid JSON: {e}"})
-            return
-        if not isinstance(body, dict):
-            self._json(400, {"error": "the request body must be a JSON object"})
-            return
-        try:
-            if name == "session":
-                self._json(200, {"sid": self.server.new_session(), **choices()})
-                return
-            if name == "close":
-                self.server.close_session(body.get("sid"))
-                self._json(200, {"closed": True})
-                return
-            session = self.server.session(body.get("sid"))
+            return answer(session, name, body)
         except PlaygroundError as e:
-            self._json(410 if "ended" in str(e) else 503, {"error": str(e)})
-            return
-        try:
-            status, obj = answer(session, name, body)
+            return 400, {"error": str(e)}
         except Exception as e:  # a bug must not cost the page its answer: say what happened
-            status, obj = 500, {"error": f"{name} failed: {type(e).__name__}: {e}"}
-        self._json(status, obj)
+            return 500, {"error": f"{name} failed: {type(e).__name__}: {e}"}
 
 
 def serve(port: int = 8000, *, open_browser: bool = True, config: dict[str, Any] | None = None,
-          quiet: bool = False) -> None:
-    """Run the playground at http://127.0.0.1:PORT/ until Ctrl-C (port 0: any free port)."""
-    import sys
-
+          quiet: bool = False, host: str = HOST) -> None:
+    """Run the playground until Ctrl-C (port 0: any free port); prints and opens its URL
+    ``http://127.0.0.1:PORT/?token=...``. Returns after Ctrl-C, having stopped every thread."""
     # page requests get the interpreter between two training steps sooner (this process only)
     sys.setswitchinterval(0.001)
-    server = PlaygroundServer(port, config=config)
+    server = PlaygroundServer(port, config=config, host=host)
     if not quiet:
         print(f"microgradnet playground: {server.url}  (Ctrl-C to stop)", flush=True)
     if open_browser:
         import webbrowser
 
-        threading.Timer(0.3, webbrowser.open, args=(server.url,)).start()
+        opener = threading.Timer(0.3, webbrowser.open, args=(server.url,))
+        opener.daemon = True  # a browser that never returns must not keep the process alive
+        opener.start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

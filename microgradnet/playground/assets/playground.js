@@ -4,22 +4,35 @@
    training, Equation 8 and the graphs are computed by the Python library. */
 "use strict";
 
-function mgnHttpTransport() {
-  let sid = null;
-  async function post(name, body) {
-    const r = await fetch("api/" + name, {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(Object.assign({ sid: sid }, body || {})),
-    });
-    let obj;
-    try { obj = await r.json(); } catch (e) { throw new Error("the server sent no answer (is it still running?)"); }
-    if (!r.ok || obj.error) throw new Error(obj.error || ("HTTP " + r.status));
+// The page's one transport (I4). Requests go to the local server as same-origin JSON POSTs:
+// the server refuses any other content type (a cross-site page could send text/plain without
+// asking), and the browser adds the launch's key itself (an HttpOnly, SameSite=Strict cookie
+// set by the printed URL), so this script never holds it. window.microgradnetTransport, when a
+// host page sets it (the zero-install site's Pyodide worker), answers instead of HTTP.
+async function api(name, body, keepalive) {
+  if (typeof window !== "undefined" && window.microgradnetTransport) {
+    const obj = await window.microgradnetTransport(name, body || {});
+    if (!obj || obj.error) throw new Error((obj && obj.error) || "no answer");
     return obj;
   }
+  const r = await fetch("api/" + name, {
+    method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
+    body: JSON.stringify(body || {}), keepalive: !!keepalive,
+  });
+  let obj;
+  try { obj = await r.json(); } catch (e) { throw new Error("the server sent no answer (is it still running?)"); }
+  if (!r.ok || obj.error) throw new Error(obj.error || ("HTTP " + r.status));
+  return obj;
+}
+
+function mgnHttpTransport() {
+  let sid = null;
+  const post = (name, body) => api(name, Object.assign({ sid: sid }, body || {}));
   return {
     async start() { const r = await post("session", {}); sid = r.sid; return r; },
     call: post,
-    close() { if (sid && navigator.sendBeacon) navigator.sendBeacon("api/close", JSON.stringify({ sid: sid })); },
+    // keepalive: the request outlives the closing page (sendBeacon cannot send JSON's type)
+    close() { if (sid) api("close", { sid: sid }, true).catch(() => {}); },
   };
 }
 
