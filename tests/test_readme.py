@@ -254,3 +254,177 @@ def test_no_placeholder_is_left():
     """Numbers still to be filled in from a benchmark run are written «LIKE_THIS»."""
     left = sorted(set(re.findall(r"«[^»]*»", TEXT)))
     assert not left, f"README.md still has placeholders: {left}"
+
+
+# ---- numbers in the prose -----------------------------------------------------------------------
+# Every number the README's sentences state is checked: node counts against the graphs built
+# here, and the benchmark figures quoted in sentences against the benchmark tables the same
+# README prints (the tables are the bench's output, pasted as is). Each claim is a pattern with
+# one number in it; the pattern must still be found (rewrite it here when the sentence changes),
+# and every place it matches must state the right number.
+def _number(text: str) -> float:
+    return float(text.replace(",", "").replace("\u202f", ""))
+
+
+def _demo_nodes(engine: str) -> int:
+    """Nodes of micrograd's demo loss (100 moons, MLP(2, [16, 16, 1]), hinge + L2) on ``engine``."""
+    import random
+
+    from microgradnet.bench.workloads import count_nodes, load_engine, make_moons, svm_loss
+
+    random.seed(1337)
+    X, y = make_moons(100)
+    value, mlp = load_engine(engine)
+    model = mlp(2, [16, 16, 1])
+    return count_nodes(svm_loss(model, [list(map(value, x)) for x in X], y))
+
+
+def _one_sample_nodes(values: bool) -> int:
+    import random
+
+    from microgradnet.bench.workloads import count_nodes
+    from microgradnet.engine import Value
+    from microgradnet.nn import MLP
+
+    random.seed(1337)
+    x = [0.7, -0.3]
+    return count_nodes(MLP(2, [16, 16, 1])([Value(v) for v in x] if values else x))
+
+
+def _micrograd_one_sample_nodes() -> int:
+    import random
+
+    micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd is not installed")
+    from microgradnet.bench.workloads import count_nodes
+
+    random.seed(1337)
+    return count_nodes(micrograd_nn.MLP(2, [16, 16, 1])([0.7, -0.3]))
+
+
+def table_rows(text: str | None = None) -> dict[str, list[str]]:
+    """Every markdown table row of the README, by its first cell (unique enough for these)."""
+    rows = {}
+    for line in (TEXT if text is None else text).splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows.setdefault(cells[0], cells[1:])
+    return rows
+
+
+def _seconds(cell: str) -> float:
+    value, unit = re.match(r"≈?\s*([\d.,]+)\s*(ms|s|µs)", cell).groups()
+    return _number(value) * {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
+
+
+def _bench(row: str, column: int = 1) -> float:
+    """A time (seconds) or number from the README's benchmark tables: the row starting with
+    ``row``, its ``column``-th cell after the first."""
+    rows = table_rows()
+    keys = [row] if row in rows else [k for k in rows if k.startswith(row)]
+    assert len(keys) == 1, f"the README's benchmark tables have {len(keys)} rows starting {row!r}"
+    key = keys[0]
+    cell = rows[key][column]
+    return _seconds(cell) if re.search(r"\d\s*(ms|s|µs)\b", cell) else _number(re.search(r"[\d.,]+", cell)[0])
+
+
+def _scalar_nodes() -> int:
+    return _demo_nodes("microgradnet")
+
+
+def _fused_nodes() -> int:
+    return _demo_nodes("fused")
+
+
+def _step(row: str) -> float:
+    return _bench(row, 1)
+
+
+def _ratio(a: str, b: str, column_a: int = 1, column_b: int = 1) -> float:
+    return _bench(a, column_a) / _bench(b, column_b)
+
+
+MICROGRAD, SCALAR = "micrograd 0.1.0", "microgradnet, default scalar graph"
+FUSED, REPLAY = "microgradnet, `fused=True`", "compiled replay of the scalar graph, per step"
+DEMO_MICROGRAD, DEMO_REPLAY = "micrograd 0.1.0 (estimated", "compiled replay, scalar graph"
+
+# (pattern with one number group, the true value, how it is rounded: "exact" = the digits shown
+# must equal the value rounded to them; "about" = within 5 %)
+PROSE_NUMBERS: list[tuple[str, object, str]] = [
+    (r"\(([\d,]+) for one sample through `MLP\(2, \[16, 16, 1\]\)`", lambda: _one_sample_nodes(True),
+     "exact"),
+    (r"([\d,]+) for the\s+demo's training step", _scalar_nodes, "exact"),
+    (r"\(([\d,]+) vs [\d,]+ nodes\)", lambda: _one_sample_nodes(False), "exact"),
+    (r"\([\d,]+ vs ([\d,]+) nodes\)", _micrograd_one_sample_nodes, "exact"),
+    (r"([\d,]+) nodes for the demo's step", _fused_nodes, "exact"),
+    (r"nodes, ([\d,]+) of them\)", _scalar_nodes, "exact"),
+    (r"\| micrograd 0\.1\.0 \| ([\d,]+) \|", _scalar_nodes, "exact"),
+    (r"\| microgradnet, default scalar graph[^|]*\| ([\d,]+) \|", _scalar_nodes, "exact"),
+    (r"\| microgradnet, `fused=True`[^|]*\| ([\d,]+) \|", _fused_nodes, "exact"),
+    (r"\| compiled replay of the scalar graph, per step \| ([\d,]+) \|", _scalar_nodes, "exact"),
+    (r"\| compiled replay of the fused graph, per step \| ([\d,]+) \|", _fused_nodes, "exact"),
+    (r"\| microgpt-style Value[^|]*\| ([\d,]+) \|", _scalar_nodes, "exact"),
+    (r"a ([\d.]+)× smaller graph", lambda: _scalar_nodes() / _fused_nodes(), "exact"),
+    (r"graph ([\d.]+)× smaller", lambda: _scalar_nodes() / _fused_nodes(), "exact"),
+    # quoted from the benchmark tables
+    (r"the very same graph ([\d.]+)× faster", lambda: _ratio(MICROGRAD, SCALAR), "exact"),
+    (r"the engine is \*\*([\d.]+)×\*\* faster", lambda: _ratio(MICROGRAD, SCALAR), "exact"),
+    (r"makes a step ([\d.]+)×", lambda: _ratio(MICROGRAD, FUSED), "exact"),
+    (r"the step ([\d.]+)× faster than micrograd's", lambda: _ratio(MICROGRAD, FUSED), "exact"),
+    (r"compiled replay about ([\d.]+)× per step", lambda: _ratio(MICROGRAD, REPLAY), "about"),
+    (r"about ([\d.]+)× micrograd's step", lambda: _ratio(MICROGRAD, REPLAY), "about"),
+    (r"a step in ([\d.]+) ms", lambda: 1e3 * _step(REPLAY), "exact"),
+    (r"about ([\d.]+)× end to end", lambda: _ratio(DEMO_MICROGRAD, DEMO_REPLAY, 0, 0), "about"),
+    (r"about ([\d.]+)× faster\): the same numbers", lambda: _ratio(SCALAR, FUSED), "exact"),
+    (r"demo takes ([\d.]+) s eager", lambda: _bench("eager, scalar graph", 0), "exact"),
+    (r"([\d.]+) s\s+fused and", lambda: _bench("eager, `fused=True`", 0), "exact"),
+    (r"and ([\d.]+) s compiled with the recording", lambda: _bench(DEMO_REPLAY, 0), "exact"),
+    (r"micrograd: about ([\d.]+) s, estimated", lambda: _bench(DEMO_MICROGRAD, 0), "about"),
+    (r"fused step ≤ 0\.03 ✔ \(([\d.]+)\)", lambda: _bench("W1 fused=True ÷ micrograd", 0), "exact"),
+    (r"plain floats ✔ \(([\d.]+)×\)", lambda: _bench("W1 compiled replay (scalar graph) ÷ plain floats", 0),
+     "exact"),
+    (r"✔ \(([\d.]+) scalar,", lambda: _bench("recording + first step (scalar graph)", 0), "exact"),
+    (r"scalar, ([\d.]+) fused\)", lambda: _bench("recording + first step (fused)", 0), "exact"),
+    (r"2× build ✔ \(([\d.]+)×\)", lambda: _bench("W2 N=1M backward ÷ build", 0), "exact"),
+    (r"micrograd's \(([\d.]+)\)\.\*\*", lambda: _bench("W1 scalar graph (micrograd's graph) ÷ micrograd", 0),
+     "exact"),
+    (r"That costs 32 B per node: ([\d.]+) B/node", lambda: _bench("W4 N=100k", 1), "exact"),
+    (r"([\d.]+)× less than micrograd's", lambda: _ratio("W4 N=100k", "W4 N=100k", 0, 1), "exact"),
+    (r"less than micrograd's ([\d.]+)\.", lambda: _bench("W4 N=100k", 0), "exact"),
+    (r"The engine is at ([\d.]+), ", lambda: _bench("W3 N=100k ÷ micrograd", 0), "exact"),
+    (r"([\d.]+)× ahead of", lambda: _ratio("W3 N=100k", "W3 N=100k", 2, 1), "exact"),
+    (r"\(([\d.]+)× on the demo's step\)", lambda: _ratio("microgpt-style Value", SCALAR), "exact"),
+]
+
+
+def _shown_precision(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _agrees(shown: str, true: float, how: str) -> bool:
+    value = _number(shown)
+    if how == "about":
+        return abs(value - true) <= 0.05 * abs(true)
+    return round(true, _shown_precision(shown)) == value
+
+
+def test_the_prose_number_checker_catches_a_changed_digit():
+    assert _agrees("65,818", 65818, "exact") and not _agrees("65,819", 65818, "exact")
+    assert _agrees("12.2", 923.8 / 75.7, "exact") and not _agrees("12.3", 923.8 / 75.7, "exact")
+    assert _agrees("12", 923.8 / 75.7, "exact") and not _agrees("13", 923.8 / 75.7, "exact")
+    assert _agrees("420", 419.9, "about") and not _agrees("500", 419.9, "about")
+
+
+@pytest.mark.parametrize("pattern, truth, how", PROSE_NUMBERS, ids=[p[0][:40] for p in PROSE_NUMBERS])
+def test_each_number_in_the_prose_is_what_the_code_or_the_benchmark_table_says(pattern, truth, how):
+    found = re.findall(pattern, TEXT.replace("\n", " ").replace("  ", " "))
+    assert found, f"the README no longer says {pattern!r}: update the claim in tests/test_readme.py"
+    true = truth()
+    wrong = [shown for shown in found if not _agrees(shown, true, how)]
+    assert not wrong, f"the README says {wrong[0]} where the code/benchmark gives {true:.6g} ({pattern!r})"
+
+
+def test_the_fuzz_profile_runs_the_number_of_cases_the_readme_says():
+    (shown,) = set(re.findall(r"with ([\d,]+) fresh random cases each", TEXT.replace("\n", " ")))
+    conftest = (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
+    (cases,) = re.findall(r'register_profile\("fuzz", max_examples=(\d+)', conftest)
+    assert _number(shown) == int(cases)
