@@ -10,6 +10,7 @@ import io
 import math
 from typing import Any
 
+from .. import ops as _ops
 from .features import FEATURES, PlaygroundError
 
 _POS = (33, 102, 172)  # class 1 (blue), as on the page
@@ -28,20 +29,6 @@ def _need() -> tuple[Any, Any]:
     return np, (Image, ImageDraw)
 
 
-def _act(np: Any, name: str, z: Any) -> Any:
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, 0.01 * z)
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
-    if name == "softplus":
-        return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-    return z
-
-
 def make_gif(frames: list[tuple[int, list[float]]], sizes: list[int], config: dict[str, Any],
              domain: list[float], points: list[list[float]], labels: list[int], size: int = 200) -> bytes:
     """GIF bytes: one picture per frame (step, flat parameters in ``model.parameters()`` order)."""
@@ -52,6 +39,8 @@ def make_gif(frames: list[tuple[int, list[float]]], sizes: list[int], config: di
     columns = [np.vectorize(FEATURES[f])(gx, gy) if f.startswith("sin") else FEATURES[f](gx, gy)
                for f in config["features"]]
     feats = np.stack(columns, axis=-1).reshape(-1, len(columns))
+    # the activation's numpy kernel from its row of the table (declared activations too)
+    phi = _ops.numpy_forward(config["act"])
     images = []
     for step, flat in frames:
         out, k = feats, 0
@@ -64,7 +53,7 @@ def make_gif(frames: list[tuple[int, list[float]]], sizes: list[int], config: di
                 k += nin + 1
             out = out @ W.T + B
             if layer < len(sizes) - 1:
-                out = _act(np, config["act"], out)
+                out = phi(out)
         score = np.tanh(out[:, 0]).reshape(n, n)
         t = np.abs(score)[..., None] * 0.8
         colour = np.where(score[..., None] > 0, np.array(_POS), np.array(_NEG))

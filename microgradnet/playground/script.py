@@ -1,67 +1,45 @@
-"""The Python script the page's "script" export writes: the run, with the library's public API."""
+"""The Python script the page's "script" export writes: the run, with the library's public API.
+
+The script reads the same registries as the playground (``data.DATASETS``, ``losses.LOSSES``,
+``optim.OPTIMIZERS``) and trains the same way (Equation 9 from the loss's row seeds a compiled
+``backward()``; see ``trainer.py``), so it reproduces the run's weights to the last bit. It
+saves its model to a file that does not exist yet (``model.json``, else ``model-2.json``, ...)
+unless ``--overwrite`` is given: running it twice never replaces a file silently.
+"""
 
 from __future__ import annotations
 
 import inspect
 from typing import Any
 
-from ..nn import MLP
+from .. import optim as _optim
+from .trainer import CHUNK
 
-_DATA = {
-    "moons": "make_moons({n}, noise={noise!r}, seed={seed})",
-    "circles": "make_circles({n}, noise={noise!r}, seed={seed})",
-    "spirals": "make_spirals({n}, n_classes=2, noise={noise!r}, seed={seed})",
-    "xor": "make_xor({n}, noise={noise!r}, seed={seed})",
-    "blobs": "make_blobs({n}, centers=[[-1.0, -1.0], [1.0, 1.0]], cluster_std={std!r}, seed={seed})",
-}
-_LOSS = {
-    "hinge": "(1 - t * s).relu()",
-    "bce": "s.softplus() - t * s",
-    "mse": "(s - t) ** 2",
-}
+_TEMPLATE = '''"""Reproduces a microgradnet playground run: {dataset}, features {names},
+MLP {arch} ({act}), loss {loss}, {optimizer}, {steps} steps.
 
-
-def make_script(config: dict[str, Any], steps: int, feature_source: dict[str, str]) -> str:
-    """Python source reproducing ``steps`` training steps with ``config`` (settings as the page
-    has them now; a run whose settings changed half-way is reproduced with the current ones).
-    Every value is written with ``repr`` of a checked number or a fixed choice: nothing the
-    page sent is pasted as code."""
-    c = config
-    n = int(c["points"])
-    n_train = round(n * float(c["train_percent"]) / 100)
-    data = _DATA[c["dataset"]].format(n=n, noise=float(c["noise"]), std=0.3 + float(c["noise"]),
-                                      seed=int(c["data_seed"]))
-    feats = ", ".join(feature_source[f] for f in c["features"])
-    names = ", ".join(repr(f) for f in c["features"])
-    sizes = [int(h) for h in c["hidden"]] + [1]
-    if c["optimizer"] == "adam":
-        opt = f"Adam(model.parameters(), lr={float(c['lr'])!r}, weight_decay={float(c['l2'])!r})"
-    else:
-        mom = 0.9 if c["optimizer"] == "momentum" else 0.0
-        opt = (f"SGD(model.parameters(), lr={float(c['lr'])!r}, momentum={mom!r}, "
-               f"weight_decay={float(c['l2'])!r})")
-    maker = _DATA[c["dataset"]].split("(")[0]
-    # one n-ary node per neuron, as the playground trains (same sums in the same order)
-    fused = ", fused=True" if "fused" in inspect.signature(MLP.__init__).parameters else ""
-    optimizer = "Adam" if c["optimizer"] == "adam" else "SGD"
-    target = "float(v)" if c["loss"] == "bce" else "1.0 if v == 1 else -1.0"
-    batch = int(c["batch_size"]) or n_train
-    batch_line = ("idx = list(range(n_train))" if batch >= n_train
-                  else f"idx = batch_rng.sample(range(n_train), {batch})")
-    arch = "-".join(map(str, [len(c["features"]), *sizes]))
-    return f'''"""Reproduces a microgradnet playground run: {c["dataset"]}, features {names},
-MLP {arch} ({c["act"]}), loss {c["loss"]}, {c["optimizer"]}, {steps} steps."""
+Writes the trained model to model.json, or to model-2.json, model-3.json, ... when that file
+exists (never replacing one); --overwrite writes model.json whatever is there."""
+import argparse
 import math  # noqa: F401  (sin features)
 import random
+from pathlib import Path
 
 from microgradnet.compile import compile_step
+from microgradnet.data import DATASETS
 from microgradnet.functional import sum as vsum
-from microgradnet.data import {maker}
+from microgradnet.losses import LOSSES
 from microgradnet.nn import MLP
-from microgradnet.optim import {optimizer}
+from microgradnet.optim import OPTIMIZERS
 
-X, y = {data}
+parser = argparse.ArgumentParser(description="reproduce a playground run and save its model")
+parser.add_argument("--overwrite", action="store_true", help="write model.json even if it exists")
+args = parser.parse_args()
+
+X, y = DATASETS[{dataset!r}].two_class({n}, noise={noise!r}, seed={data_seed})
 n_train = {n_train}                        # the first n_train points train, the rest test
+loss = LOSSES[{loss!r}]                    # e = {formula}; Equation 9: ∂e/∂ŷ = {eq9}
+signed = [1 if v == 1 else -1 for v in y]  # class 1 → +1, class 0 → -1 (bce reads it as 0/1)
 
 
 def features(p):                           # inputs: {names}
@@ -70,32 +48,82 @@ def features(p):                           # inputs: {names}
 
 
 inputs = [features(p) for p in X]
-targets = [{target} for v in y]
-model = MLP({len(c["features"])}, {sizes}, act={c["act"]!r}, rng=random.Random({int(c["seed"])}){fused})
-batch_rng = random.Random({int(c["seed"])})
-optimizer = {opt}
+model = MLP({nin}, {sizes}, act={act!r}, rng=random.Random({seed}), fused=True)
+batch_rng = random.Random({seed})
+optimizer = OPTIMIZERS[{optimizer!r}](model.parameters(), {opt_args})
 
 
-def chunk_loss(xs, ts):                    # the summed error of a few samples, e = {_LOSS[c["loss"]]}
-    losses = []
-    for x, t in zip(xs, ts):
-        s = model(x)
-        losses.append({_LOSS[c["loss"]]})
-    return vsum(losses)
+def weighted(xs, cs):                      # Σ c_k·ŷ_k: backward() leaves Σ c_k·∂ŷ_k/∂w in each grad
+    return vsum([c * model(x) for x, c in zip(xs, cs)])
 
 
-CHUNK = 8                                  # samples per compiled call
-step = compile_step(chunk_loss, inputs[:CHUNK], targets[:CHUNK], params=model.parameters())
+def outputs(xs):
+    out = [model(x) for x in xs]
+    return vsum(out), out
+
+
+CHUNK = {chunk}                                  # samples per compiled call
+backward_step = compile_step(weighted, params=model.parameters())
+forward = compile_step(outputs, params=model.parameters())
+
+
+def scores():                              # ŷ of every point, for the current weights
+    return [s for c in range(0, len(inputs), CHUNK) for s in forward(inputs[c:c + CHUNK], backward=False)[1]]
+
+
+s = scores()
 for _ in range({steps}):
     {batch_line}
+    mean = 1.0 / len(idx)
     model.zero_grad()
-    for c in range(0, len(idx), CHUNK):    # backward seeded with 1/batch: grads of the mean loss
+    for c in range(0, len(idx), CHUNK):    # c_k = (1/batch)·∂e_k/∂ŷ_k: grads of the mean loss
         part = idx[c:c + CHUNK]
-        step([inputs[i] for i in part], [targets[i] for i in part], grad=1.0 / len(idx))
+        backward_step([inputs[k] for k in part], [mean * loss.equation9([s[k]], signed[k])[0] for k in part])
     optimizer.step()
+    s = scores()
 
-train_loss = chunk_loss(inputs[:n_train], targets[:n_train]).data / n_train
-right = sum((model(x).data > 0) == (v == 1) for x, v in zip(inputs[n_train:], y[n_train:]))
+train_loss = sum(loss.value([s[k]], signed[k]) for k in range(n_train)) / n_train
+decide = loss.decision(signed)
+right = sum(decide.predict(s[k]) == signed[k] for k in range(n_train, len(X)))
 print(f"after {steps} steps: train loss {{train_loss:.6f}}, test accuracy {{right / (len(X) - n_train):.3f}}")
-model.save("model.json")
+
+path, k = Path("model.json"), 1
+while path.exists() and not args.overwrite:
+    k += 1
+    path = Path(f"model-{{k}}.json")
+model.save(path)
+print(f"model saved to {{path}}")
 '''
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())  # a comment in the script: no line breaks
+
+
+def make_script(config: dict[str, Any], steps: int, feature_source: dict[str, str]) -> str:
+    """Python source reproducing ``steps`` training steps with ``config`` (settings as the page
+    has them now; a run whose settings changed half-way is reproduced with the current ones).
+    Every value is written with ``repr`` of a checked number or a registry name: nothing the
+    page sent is pasted as code."""
+    from .. import losses as _losses
+
+    c = config
+    n = int(c["points"])
+    n_train = round(n * float(c["train_percent"]) / 100)
+    sizes = [int(h) for h in c["hidden"]] + [1]
+    batch = int(c["batch_size"]) or n_train
+    opt_args = f"lr={float(c['lr'])!r}, weight_decay={float(c['l2'])!r}"
+    if "momentum" in inspect.signature(_optim.OPTIMIZERS[c["optimizer"]]).parameters:
+        opt_args += f", momentum={float(c['momentum'])!r}"
+    loss = _losses.LOSSES[c["loss"]]
+    return _TEMPLATE.format(
+        dataset=str(c["dataset"]), names=", ".join(repr(f) for f in c["features"]),
+        arch="-".join(map(str, [len(c["features"]), *sizes])), act=str(c["act"]), loss=str(c["loss"]),
+        optimizer=str(c["optimizer"]), steps=int(steps), n=n, noise=float(c["noise"]),
+        data_seed=int(c["data_seed"]), n_train=n_train, formula=_one_line(loss.formula),
+        eq9=_one_line(loss.equation9_text),
+        feats=", ".join(feature_source[f] for f in c["features"]), nin=len(c["features"]), sizes=sizes,
+        seed=int(c["seed"]), opt_args=opt_args, chunk=CHUNK,
+        batch_line=("idx = list(range(n_train))" if batch >= n_train
+                    else f"idx = batch_rng.sample(range(n_train), {batch})"),
+    )
