@@ -11,8 +11,10 @@ import base64
 import time
 from typing import Any
 
+from . import config as _config
 from . import session as _session
-from .session import ACTIVATIONS, DATASETS, DEFAULTS, FEATURES, LIMITS, LOSSES, OPTIMIZERS, Session
+from .features import FEATURE_ROWS
+from .session import Session
 
 MAX_STEPS_PER_REQUEST = 1000
 STEP_SECONDS = 1.0  # a step request trains at most about this long (plus the step under way)
@@ -23,10 +25,19 @@ _ABORTED: tuple[type[BaseException], ...] = tuple(
 
 
 def choices() -> dict[str, Any]:
-    """What the page may offer: the choices, limits and defaults."""
+    """What the page may offer, read from the registries now (so an activation declared with
+    ``define_op`` in this process is offered): the choices, each activation's and each input
+    feature's JavaScript (the page's heat maps run them), limits and defaults."""
+    from .. import ops as _ops
+
     return {
-        "datasets": list(DATASETS), "activations": list(ACTIVATIONS), "losses": list(LOSSES),
-        "optimizers": list(OPTIMIZERS), "features": list(FEATURES), "limits": LIMITS, "defaults": DEFAULTS,
+        "datasets": _config.datasets(), "losses": _config.losses(), "optimizers": _config.optimizers(),
+        "activations": _config.activations(),
+        "activation_js": {name: _ops.activation_row(name).js for name in _config.activations()},
+        "features": list(FEATURE_ROWS),
+        "feature_js": {name: f.js for name, f in FEATURE_ROWS.items()},
+        "feature_labels": {name: f.label for name, f in FEATURE_ROWS.items()},
+        "limits": _config.LIMITS, "defaults": _config.DEFAULTS,
     }
 
 
@@ -37,10 +48,11 @@ def _int(body: dict[str, Any], key: str, default: int | None = None) -> int:
     return v
 
 
-def bounded_steps(session: Session, n: int, seconds: float = STEP_SECONDS) -> int:
-    """Train up to ``n`` steps, stopping after ``seconds`` (and one step) or when a pause aborts
-    a step; the number done. A request never runs for minutes: long runs are "play"."""
-    end = time.monotonic() + seconds
+def bounded_steps(session: Session, n: int, seconds: float | None = None) -> int:
+    """Train up to ``n`` steps, stopping after ``seconds`` (default STEP_SECONDS, and one step)
+    or when a pause aborts a step; the number done. A request never runs for minutes: long runs
+    are "play"."""
+    end = time.monotonic() + (STEP_SECONDS if seconds is None else seconds)
     done = 0
     while done < n:
         before = session.step_count
