@@ -11,9 +11,9 @@ from typing import Any
 from . import ops
 from .checks import gradcheck, gradgradcheck
 from .define import define_op
-from .gradients import grad, hessian, hvp
 from .engine import Value
 from .grad_mode import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .gradients import grad, hessian, hvp
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from . import grad_mode as _gm
 from .walk import _NARY, backward_steps, topological_order
 
-
 if TYPE_CHECKING:
     from .engine import Value
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .gradients import grad, hessian
 from .engine import Value
 from .grad_mode import is_grad_enabled, no_grad
+from .gradients import grad, hessian
 
 Input = Value | float | int
 

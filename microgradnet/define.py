@@ -13,6 +13,18 @@ page name it, compiled replay replays it, ``gradcheck`` checks it, and ``grad(..
 create_graph=True)`` differentiates it again - provided the derivative is written with
 operations that work on Values too (``+ - * / **`` and the functions in ``microgradnet.ops``:
 ``ops.exp``, ``ops.tanh``, ``ops.sin``, ...), not with ``math``.
+
+With ``activation=True`` it is also a neuron's activation: ``MLP(2, [3, 1], act="swish")``,
+the equations (φ' from this derivative), ``fit``, the CLI's ``--act`` choices in the same
+process, the playground (give ``js=``, the forward as a JavaScript expression of ``x``) and the
+torch bridge (give ``torch=``):
+
+    >>> swish = define_op("swish", lambda x: x * ops.sigmoid(x),
+    ...                   lambda x, out: ops.sigmoid(x) * (1 + x * (1 - ops.sigmoid(x))),
+    ...                   activation=True, js="x / (1 + Math.exp(-x))", torch="torch.nn.functional.silu")
+    >>> from microgradnet.nn import MLP
+    >>> MLP(2, [3, 1], act="swish")
+    MLP of [Layer of [SwishNeuron(2), SwishNeuron(2), SwishNeuron(2)], Layer of [LinearNeuron(3)]]
 """
 
 from __future__ import annotations
@@ -38,6 +50,20 @@ def _number(name: str, what: str, x: float, result: object) -> float:
     return float(result)
 
 
+def _check_options(activation: object, js: object, numpy: object, *texts: object) -> None:
+    if not isinstance(activation, bool):
+        raise TypeError(f"define_op: activation must be True or False, got {activation!r}")
+    if js is not None and (not isinstance(js, str) or not js.strip()):
+        raise TypeError(f"define_op: js must be a JavaScript expression of x (a str), got {js!r}")
+    if (js is not None or numpy is not None) and not activation:
+        raise ValueError("define_op: js= and numpy= describe an activation; pass activation=True too")
+    if numpy is not None and not callable(numpy):
+        raise TypeError(f"define_op: numpy must be a function numpy(np, x), got {numpy!r}")
+    for text in texts:
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"define_op: torch, display and the φ texts must be str, got {text!r}")
+
+
 def define_op(
     name: str,
     forward: Callable[[float], float],
@@ -45,6 +71,11 @@ def define_op(
     *,
     display: str | None = None,
     torch: str | None = None,
+    activation: bool = False,
+    js: str | None = None,
+    numpy: Callable[[Any, Any], Any] | None = None,
+    phi_text: str | None = None,
+    phi_prime_text: str | None = None,
 ) -> Callable[[Any], Any]:
     """Declare a unary operation ``name``: ``forward(x)`` → float, ``derivative(x, out)`` →
     d out / d x (``out`` is ``forward(x)``, handy for e.g. exp or tanh).
@@ -52,6 +83,10 @@ def define_op(
     Afterwards ``Value.<name>()`` exists, and so does ``name(...)`` in ``graph`` formulas.
     ``display`` is its name in pictures (default: ``name``); ``torch`` the PyTorch function
     computing the same (e.g. ``'torch.sinh'``), used by tests that compare with PyTorch.
+    ``activation=True`` makes it a neuron activation (``act=name``); then ``js`` is its forward
+    as a JavaScript expression of ``x`` (the playground page draws with it), ``numpy(np, x)`` an
+    optional array kernel (default: ``forward`` vectorized), ``phi_text``/``phi_prime_text``
+    how the equations print φ and φ' (default ``name(z)``, ``name'(z)``).
     Returns a function of a float or a Value (like ``ops.tanh``). Calling ``define_op`` again
     with the same name replaces your earlier definition (handy when a notebook cell is fixed and
     re-run); a built-in operation or another ``Value`` attribute cannot be replaced
@@ -68,6 +103,7 @@ def define_op(
         raise TypeError(
             "define_op: forward and derivative must be functions (forward(x), derivative(x, out))"
         )
+    _check_options(activation, js, numpy, torch, display, phi_text, phi_prime_text)
 
     def forward_float(x: float) -> float:
         try:
@@ -94,10 +130,14 @@ def define_op(
             text_locals=(name + "'({a})",),
             replay=f"_op_{name}({{a}})",
             replay_locals=(f"_d_{name}({{a}}, {{out}})",),
-            formula=name,
+            formula=True,
             torch=torch,
-            method=name,
             helpers={f"_op_{name}": forward_float, f"_d_{name}": slope_float},
+            activation=activation,
+            js=js,
+            numpy=numpy,
+            phi_text=phi_text or "",
+            phi_prime_text=phi_prime_text or "",
         )
     )
     cls = _engine._op_class(name)

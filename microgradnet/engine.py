@@ -31,18 +31,20 @@ from typing import Union
 
 from . import grad_mode as _gm
 from .backward import backward as _backward_pass
-from .walk import _NARY
 from .ops import (
     OPS,
     gelu_float,
-    gelu_slope_float,
+    gelu_slope,
     power_float,
     power_slope_float,
     power_value_float,
+    powv_slope_base,
+    powv_slope_exponent,
     sigmoid_float,
-    slope_power_float,
     softplus_float,
+    tanh_float,
 )
+from .walk import _NARY
 
 Number = int | float
 Operand = Union["Value", int, float]  # noqa: UP007 (forward reference)
@@ -197,9 +199,8 @@ class Value:
     def _pow_value(self, other: Value) -> Value:
         x, p = self.data, other.data
         out = power_value_float(x, p, self)  # base > 0, or 0 with p > 0
-        if x == 0.0:  # 0**p: d/dx is 0 (p > 1), 1 (p = 1) or inf; d/dp is 0 (autograd, PyTorch)
-            return _binary(_PowV, out, self, 0.0 if p > 1 else (1.0 if p == 1 else math.inf), other, 0.0)
-        return _binary(_PowV, out, self, p * slope_power_float(x, p - 1), other, out * math.log(x))
+        # d/dx = p·x**(p-1), d/dp = x**p·log x; at x = 0 the row's special values (see ops.py)
+        return _binary(_PowV, out, self, powv_slope_base(x, p), other, powv_slope_exponent(x, p, out))
 
     def __neg__(self) -> Value:
         return _unary(_Neg, -self.data, self, -1.0)
@@ -242,7 +243,7 @@ class Value:
         out = 0.0 if x < 0 else x
         return _unary(_ReLU, out, self, 1.0 if out > 0 else 0.0)
 
-    def leaky_relu(self, slope: float = 0.01) -> Value:
+    def leaky_relu(self, slope: float = OPS["leaky_relu"].default) -> Value:  # type: ignore[assignment]
         """x for x > 0, else slope·x; derivative 1 or slope."""
         if not isinstance(slope, (int, float)) or isinstance(slope, bool):
             raise TypeError(f"leaky_relu: slope must be a number, got {_describe(slope)}")
@@ -251,7 +252,7 @@ class Value:
 
     def tanh(self) -> Value:
         """tanh(x); derivative 1 - tanh(x)². Finite for every finite x."""
-        t = math.tanh(self.data)
+        t = tanh_float(self.data)
         return _unary(_Tanh, t, self, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
@@ -267,7 +268,7 @@ class Value:
     def gelu(self) -> Value:
         """GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
         x = self.data
-        return _unary(_GELU, gelu_float(x), self, gelu_slope_float(x))
+        return _unary(_GELU, gelu_float(x), self, gelu_slope(x))
 
     def exp(self) -> Value:
         """e^x; derivative e^x. Raises OverflowError past x ≈ 709.78 (float's limit)."""
@@ -393,11 +394,15 @@ def _nary(cls: type, out: float, children: tuple[Value, ...], locals_: tuple[flo
     return v
 
 
-def _op_class(key: str, op: str | None = None) -> type:
-    """A per-operation subclass: it carries the operation's row of ``ops.OPS`` (``_key``) and
-    micrograd's name for it (``_op``), so a node spends no memory on either."""
+def _op_class(key: str, arg: Number | None = None) -> type:
+    """A per-operation subclass: it carries the operation's row of ``ops.OPS`` (``_key``),
+    micrograd's name for it (``_op``) and, for an operation with a constant, the constant
+    (``_arg``), so a node spends no memory on any of them."""
     row = OPS[key]
-    attrs = {"__slots__": (), "_op": op or row.node_op, "_key": key, "__module__": __name__}
+    op = row.node_op if arg is None else row.node_op.format(p=arg)
+    attrs = {"__slots__": (), "_op": op, "_key": key, "__module__": __name__}
+    if arg is not None:
+        attrs["_arg"] = arg
     return type("Value", (Value,), attrs)
 
 
@@ -412,24 +417,55 @@ _Sum, _Dot = _op_class("sum"), _op_class("dot")
 _param_classes: dict[tuple[str, float], type] = {}
 
 
-def _param_class(key: str, arg: Number, op: str) -> type:
+def _param_class(key: str, arg: Number) -> type:
     """A subclass for an operation with a constant (the exponent of x**2, a leaky slope),
     declared as ``_arg`` so compiled replay and ``grad`` can read it: one per constant seen."""
     cls = _param_classes.get((key, arg))
     if cls is None:
         if len(_param_classes) > 256:
             _param_classes.clear()
-        cls = _param_classes[(key, arg)] = _op_class(key, op)
-        cls._arg = arg
+        cls = _param_classes[(key, arg)] = _op_class(key, arg)
     return cls
 
 
 def _pow_class(p: Number) -> type:
-    return _param_class("**p", p, f"**{p}")  # micrograd names x**2 '**2'
+    return _param_class("**p", p)  # micrograd names x**2 '**2' (the row's op '**{p}')
 
 
 def _leaky_class(slope: float) -> type:
-    return _param_class("leaky_relu", slope, "LeakyReLU")
+    return _param_class("leaky_relu", slope)
+
+
+_row_classes: dict[str, type] = {}
+
+
+def apply_row(name: str, *operands: Operand, p: Number | None = None) -> Value:
+    """Apply the table's row ``name`` to ``operands`` through the row alone: its ``forward``
+    and its ``derivatives`` evaluated on floats (``p``: the constant of ``**p`` or
+    ``leaky_relu``). The generic path, as a ``define_op`` method computes: the tests use it to
+    put every row in front of the same oracles as the engine's own methods."""
+    row = OPS[name]
+    args = tuple(_value(x) for x in operands)
+    xs = tuple(a.data for a in args)
+    if row.arity == 0:
+        out = row.forward(xs)  # type: ignore[misc]
+        return _nary(_row_class(name), float(out), args, tuple(float(d) for d in row.local_grads(xs, out)))
+    if len(args) != row.arity:
+        raise TypeError(f"{name}: takes {row.arity} operand(s), got {len(args)}")
+    out = row.forward(*xs) if p is None else row.forward(*xs, p)  # type: ignore[misc]
+    locals_ = tuple(float(d) for d in row.local_grads(xs, out, p))
+    cls = _row_class(name) if p is None else _param_class(name, p)
+    if row.arity == 1:
+        return _unary(cls, float(out), args[0], locals_[0])
+    return _binary(cls, float(out), args[0], locals_[0], args[1], locals_[1])
+
+
+def _row_class(name: str) -> type:
+    """The operation class of a row without a constant (made once, then reused)."""
+    cls = _row_classes.get(name)
+    if cls is None or cls._key not in OPS:
+        cls = _row_classes[name] = _op_class(name)
+    return cls
 
 
 def _where(v: Value) -> str:

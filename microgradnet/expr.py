@@ -57,7 +57,7 @@ class _Functions(Mapping[str, tuple[Callable[..., Value], int]]):
 
     def __getitem__(self, name: str) -> tuple[Callable[..., Value], int]:
         row = self._rows()[name]
-        method = row.method
+        method = name if row.method else ""
         if not method:  # an operator with a formula name: abs(x)
             return (abs, row.params) if name == "abs" else (lambda v, *a: getattr(v, name)(*a), row.params)
         return (lambda v, *args: getattr(v, method)(*args)), row.params

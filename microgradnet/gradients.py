@@ -12,10 +12,10 @@ differentiate it again, to any order.
     >>> round(d2y.data, 12)
     -0.726861981384
 
-How: the same reverse sweep as ``backward()`` (``backward.py``, over the walk in ``walk.py``), but the local derivative of
-each node comes from its row in the table of operations (``ops.py``), evaluated on the node's
-operand Values instead of as a stored float. A row's derivative is written once and works on
-floats and Values alike, e.g. tanh's ``1 - out·out``.
+How: the same reverse sweep as ``backward()`` (``backward.py``, over the walk in
+``walk.py``), but the local derivative of each node comes from its row in the table of
+operations (``ops.py``), evaluated on the node's operand Values instead of as a stored float.
+A row's derivative is written once and works on floats and Values alike, e.g. tanh's ``1 - out·out``.
 
 Where a derivative has a kink (relu and abs at 0, max on a tie) the one-sided value the
 engine uses is a constant there: relu'(0) = 0 and abs'(0) = 0 as in PyTorch; max gives the
@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
-from .walk import topological_order
 from .engine import Value
 from .grad_mode import is_grad_enabled
+from .walk import topological_order
 
 __all__ = ["grad", "hessian", "hvp"]
 

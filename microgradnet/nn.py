@@ -68,10 +68,23 @@ class _Product(_Mul):  # type: ignore[misc, valid-type]
 
 _Product.__name__ = _Product.__qualname__ = "Value"  # as the engine's operation classes are named
 
-# activation name -> the Value method applying it ('linear': the identity), from the table of
-# operations (ops.py); an activation added there later is accepted too (see _check_act)
-ACTIVATIONS: dict[str, str | None] = _ops.activations()
-_DISPLAY = {"relu": "ReLU", "linear": "Linear", "leaky_relu": "LeakyReLU", "gelu": "GELU"}
+
+
+class _Activations(Mapping[str, "str | None"]):
+    """Activation name -> the Value method applying it ('linear': the identity): a live view of
+    the table of operations (ops.py), so an activation declared later with define_op is in it."""
+
+    def __getitem__(self, name: str) -> str | None:
+        return _ops.activations()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ops.activations())
+
+    def __len__(self) -> int:
+        return len(_ops.activations())
+
+
+ACTIVATIONS: Mapping[str, str | None] = _Activations()
 
 Output = Value | list[Value]
 PathLike = str | os.PathLike[str]
@@ -79,10 +92,14 @@ Rng = _random.Random | int | None
 
 
 def _check_act(act: object) -> str:
-    known = _ops.activations()
-    if not isinstance(act, str) or act not in known:
-        raise ValueError(f"unknown activation {act!r}; choose one of {', '.join(known)}")
-    return act
+    """The activation's name; ValueError naming it (and the choices) when it is not declared."""
+    return _ops.activation_row(act).name  # type: ignore[arg-type]
+
+
+def _title(act: str) -> str:
+    """How a neuron's repr names its activation, as torch.nn does ('ReLU', 'Tanh', 'GELU')."""
+    row = _ops.activation_row(act)
+    return row.torch_module[0] if row.torch_module else act.capitalize()
 
 
 def _check_size(name: str, n: object) -> int:
@@ -291,7 +308,7 @@ class Neuron(Module):
         return n
 
     def __repr__(self) -> str:
-        return f"{_DISPLAY.get(self.act, self.act.capitalize())}Neuron({len(self.w)})"
+        return f"{_title(self.act)}Neuron({len(self.w)})"
 
 
 class Layer(Module):

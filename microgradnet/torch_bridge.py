@@ -12,15 +12,41 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
-from .ops import OPS
+from .ops import OPS, activation_row
 
 if TYPE_CHECKING:
     from .nn import MLP
 
-# activation name -> torch.nn class name and constructor keywords (the table's torch_module)
-_TORCH_ACTS: dict[str, tuple[str, dict[str, Any]]] = {
-    op.method or op.name: op.torch_module for op in OPS.values() if op.activation and op.torch_module
-}
+
+def _torch_modules() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Activation name -> torch.nn class name and constructor keywords (the table's
+    ``torch_module``), read now so activations declared with define_op count."""
+    return {op.name: op.torch_module for op in OPS.values() if op.activation and op.torch_module}
+
+
+def _activation_module(torch: Any, act: str) -> Any:
+    """The torch.nn module applying activation ``act``: the row's ``torch_module``, or for an
+    activation declared with ``define_op(..., torch='torch.special.expit')`` that function
+    wrapped in a module."""
+    row = activation_row(act)
+    if row.torch_module is not None:
+        name, kwargs = row.torch_module
+        return getattr(torch.nn, name)(**kwargs)
+    if not row.torch:
+        raise ValueError(f"to_torch: activation {act!r} has no PyTorch equivalent; declare it with torch=")
+    func: Any = torch
+    for part in row.torch.split(".")[1:]:  # 'torch.nn.functional.silu' -> the function
+        func = getattr(func, part)
+
+    class Activation(torch.nn.Module):  # type: ignore[misc,name-defined]
+        """A define_op activation in a Sequential; ``microgradnet_act`` names its row."""
+
+        microgradnet_act = act
+
+        def forward(self, x: Any) -> Any:
+            return func(x)
+
+    return Activation()
 
 
 def _torch() -> Any:
@@ -49,8 +75,7 @@ def to_torch(model: MLP) -> Any:
         mods.append(lin)
         act = layer.neurons[0].act
         if k < len(model.layers) - 1 and act != "linear":
-            name, kwargs = _TORCH_ACTS[act]
-            mods.append(getattr(nn, name)(**kwargs))
+            mods.append(_activation_module(torch, act))
     return nn.Sequential(*mods)
 
 
@@ -104,7 +129,10 @@ def _act_name(m: Any) -> str:
     """The engine's name for a torch activation module, if the formulas agree."""
     if type(m).__name__ == "Identity":
         return "linear"
-    for name, (cls_name, kwargs) in _TORCH_ACTS.items():
+    declared = getattr(m, "microgradnet_act", None)
+    if isinstance(declared, str) and declared in OPS:
+        return declared
+    for name, (cls_name, kwargs) in _torch_modules().items():
         if type(m).__name__ == cls_name and all(getattr(m, k) == v for k, v in kwargs.items()):
             if cls_name == "Softplus" and (m.beta != 1 or m.threshold < 20):
                 break

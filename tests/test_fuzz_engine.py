@@ -9,6 +9,10 @@ children - give the values and gradients of two independent oracles:
   rounding error to tolerate), written with the cmath module, independently of the engine;
 - central finite differences on plain floats (always runs): the value and the input gradients.
 
+The two oracles that always run see the engine's hand-written methods (``ValueOps``) and,
+separately, the table's rows alone (``RowOps``, through ``apply_row``), so a wrong row fails
+them without PyTorch too.
+
 The two oracles that need no PyTorch are tight enough that a relative error of 1e-3 in any one
 local derivative of the engine fails them, and so do sigmoid' × (1 + 1e-6), d(x**y)/dy ×
 (1 + 1e-5) and the weighted sum's dz/db + 1e-7 (a mutation check: each derivative mutated in
@@ -33,7 +37,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from microgradnet import Value, detect_anomaly
-from microgradnet.engine import value_sum, weighted_sum
+from microgradnet.engine import apply_row, value_sum, weighted_sum
 from tests.oracles import extrapolated_difference
 
 UNARY = ["neg", "abs", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "exp", "log", "sqrt",
@@ -170,6 +174,30 @@ class ValueOps(PythonOperators):
     @staticmethod
     def dot(ws, xs, b):
         return weighted_sum(ws, xs, b)
+
+
+def _row(name):
+    return staticmethod(lambda *xs: apply_row(name, *xs))
+
+
+class RowOps:
+    """The table's rows alone, through the generic path (``apply_row``: each row's forward and
+    derivative on floats), never the engine's hand-written methods: a mutant row dies here
+    without torch."""
+
+    val = staticmethod(lambda v: v.data)
+    add, sub, mul, div, powv, neg = _row("+"), _row("-"), _row("*"), _row("/"), _row("**"), _row("neg")
+    radd, rsub, rmul, rdiv, rpow = _row("+"), _row("-"), _row("*"), _row("/"), _row("**")
+    abs, relu, tanh, sigmoid = _row("abs"), _row("relu"), _row("tanh"), _row("sigmoid")
+    softplus, gelu, exp, log = _row("softplus"), _row("gelu"), _row("exp"), _row("log")
+    sqrt, sin, cos, detach, max = _row("sqrt"), _row("sin"), _row("cos"), _row("detach"), _row("max")
+    pow = staticmethod(lambda x, p: apply_row("**p", x, p=p))
+    leaky_relu = staticmethod(lambda x, s: apply_row("leaky_relu", x, p=s))
+    sum = staticmethod(lambda xs: apply_row("sum", *xs))
+    dot = staticmethod(lambda ws, xs, b: apply_row("dot", b, *ws, *xs))
+
+
+BACKENDS = {"engine": ValueOps, "rows": RowOps}
 
 
 def _gelu(x: float) -> float:
@@ -373,12 +401,13 @@ def at_least(n: int) -> int:
     return max(n, settings.default.max_examples)
 
 
+@pytest.mark.parametrize("backend", list(BACKENDS))
 @settings(max_examples=at_least(400))
 @given(xs=inputs, program=programs)
-def test_every_node_gradient_matches_the_complex_step_derivative(xs, program):
+def test_every_node_gradient_matches_the_complex_step_derivative(backend, xs, program):
     value = float_program(program, xs)  # rejects programs outside the compared region
     leaves = [Value(x) for x in xs]
-    regs, root = run(program, leaves, ValueOps)
+    regs, root = run(program, leaves, BACKENDS[backend])
     root.backward()
     expected = complex_step_gradients(program, xs)
     assume(all(k == 0.0 or abs(k) > 1e-9 for k in ComplexOps.kinks))  # not a hair's breadth from a kink
@@ -401,12 +430,13 @@ POINTS = [[0.7, -1.3], [-0.45, 1.9], [1.6, 0.35]]
 
 @pytest.mark.parametrize("ins", EVERY_OPERATION, ids=[f"{ins[1]}_{ins[-1]}" for ins in EVERY_OPERATION])
 @pytest.mark.parametrize("xs", POINTS, ids=["a", "b", "c"])
-def test_every_operation_alone_matches_the_complex_step_derivative(ins, xs):
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_every_operation_alone_matches_the_complex_step_derivative(backend, ins, xs):
     """Each operation, then its result multiplied by an input (so every local derivative meets a
     non-trivial upstream gradient), at three points away from every kink: the random programs
     above need not draw every operation, this always does."""
     program = [ins, ("b", "*", 2, 0), ("b", "+", 3, 1)]
-    regs, root = run(program, [Value(x) for x in xs], ValueOps)
+    regs, root = run(program, [Value(x) for x in xs], BACKENDS[backend])
     root.backward()
     expected = complex_step_gradients(program, xs)
     assert all(abs(k) > 1e-3 for k in ComplexOps.kinks)  # the points are chosen away from kinks
@@ -426,9 +456,10 @@ def test_the_complex_step_oracle_tells_apart_a_derivative_off_by_one_part_in_a_m
 
 
 # ---- against central finite differences (always runs) ---------------------------------------------
+@pytest.mark.parametrize("backend", list(BACKENDS))
 @settings(max_examples=at_least(400))
 @given(xs=inputs, program=programs)
-def test_input_gradients_match_central_finite_differences(xs, program):
+def test_input_gradients_match_central_finite_differences(backend, xs, program):
     """Richardson-extrapolated central differences (error O(h⁴)) agree with backward() to 1e-8.
 
     A leaf is compared only where every point the differences evaluate takes the same side of
@@ -439,7 +470,7 @@ def test_input_gradients_match_central_finite_differences(xs, program):
     value = float_program(program, xs)
     kinks = tuple(FloatOps.branches)
     leaves = [Value(x) for x in xs]
-    _, root = run(program, leaves, ValueOps)
+    _, root = run(program, leaves, BACKENDS[backend])
     assert math.isclose(root.data, value, rel_tol=1e-9, abs_tol=1e-9)
     root.backward()
     sides = set()

@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import engine as _engine
-from ..walk import _NARY, topological_order
 from ..engine import Value
+from ..walk import _NARY, topological_order
 from .args import CompileError, build, flatten, out_values
 
 __all__ = ["Recording", "record", "watch_data_reads"]
 
 # Modules whose reads of .data are the engine's own work, not the user's.
 _TRUSTED_MODULES = frozenset(
-    {"microgradnet.engine", "microgradnet.backward", "microgradnet.walk", "microgradnet.ops", "microgradnet.define", __name__}
+    {"microgradnet.engine", "microgradnet.backward", "microgradnet.walk", "microgradnet.ops",
+     "microgradnet.define", __name__}
 )
 _watch_lock = threading.Lock()
 

@@ -1,31 +1,19 @@
 """φ and φ' for every activation of ``microgradnet.nn``, side by side, as plain float functions.
 
-φ and φ' come from the table of operations (``microgradnet/ops.py``): its forward function and
-its derivative, evaluated on floats. The engine's own methods compute their local derivatives
-inline and a test proves them equal to the table, so the equations (built from the table by
-Equations 8, 9, 12) and ``backward()`` (the engine's graph) remain two separate computations.
+φ and φ' come from the table of operations (``microgradnet/ops.py``): each activation row's
+forward function and derivative, evaluated on floats, and its ``phi_text``/``phi_prime_text``
+for printing. The engine's own methods compute their local derivatives inline and a test
+proves them equal to the table, so the equations (built from the table by Equations 8, 9, 12)
+and ``backward()`` (the engine's graph) remain two separate computations. An activation
+declared with ``define_op(..., activation=True)`` is here as soon as it is declared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from ..ops import OPS
-
-LEAKY_SLOPE = 0.01  # Value.leaky_relu's default slope, which nn's neurons use
-
-
-def _phi(name: str) -> Callable[[float], float]:
-    row = OPS[name]
-    return (lambda z: row.forward(z, LEAKY_SLOPE)) if row.params else row.forward  # type: ignore[misc,return-value]
-
-
-def _phi_prime(name: str) -> Callable[[float], float]:
-    row = OPS[name]
-    if row.params:
-        return lambda z: row.local_grads((z,), row.forward(z, LEAKY_SLOPE), LEAKY_SLOPE)[0]  # type: ignore[misc]
-    return lambda z: row.local_grads((z,), row.forward(z))[0]  # type: ignore[misc]
+from .. import ops as _ops
 
 
 @dataclass(frozen=True)
@@ -39,31 +27,32 @@ class Activation:
     phi_prime_text: str
 
 
-# At a kink (z = 0 for relu/leaky_relu) the derivative is taken from the right-open side
-# exactly as the engine does: relu'(0) = 0, leaky_relu'(0) = slope.
-PAIRS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("relu", _phi("relu"), _phi_prime("relu"), "max(0, z)", "1 if z > 0 else 0"),
-        Activation("tanh", _phi("tanh"), _phi_prime("tanh"), "tanh(z)", "1 − tanh²(z)"),
-        Activation("sigmoid", _phi("sigmoid"), _phi_prime("sigmoid"),
-                   "σ(z) = 1/(1 + e^−z)", "σ(z)·(1 − σ(z))"),
-        Activation("leaky_relu", _phi("leaky_relu"), _phi_prime("leaky_relu"),
-                   f"z if z > 0 else {LEAKY_SLOPE}·z", f"1 if z > 0 else {LEAKY_SLOPE}"),
-        Activation("softplus", _phi("softplus"), _phi_prime("softplus"), "log(1 + e^z)", "σ(z)"),
-        Activation("gelu", _phi("gelu"), _phi_prime("gelu"),
-                   "½z(1 + tanh(√(2/π)(z + 0.044715z³)))", "½(1 + tanh u) + ½z(1 − tanh²u)·u'"),
-        Activation("linear", lambda z: z, lambda z: 1.0, "z", "1"),
-    )
-}
-
-
 def activation(name: str) -> Activation:
-    """The (φ, φ') pair called ``name``; ValueError naming the choices otherwise."""
-    try:
-        return PAIRS[name]
-    except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(PAIRS)}") from None
+    """The (φ, φ') pair called ``name``, from its row; ValueError naming the choices otherwise.
+
+    At a kink (z = 0 for relu/leaky_relu) φ' is the row's one-sided value, exactly as the
+    engine's: relu'(0) = 0, leaky_relu'(0) = slope."""
+    row = _ops.activation_row(name)
+    return Activation(row.name, row.phi, row.phi_prime, row.phi_text or f"{row.name}(z)",
+                      row.phi_prime_text or f"{row.name}'(z)")
+
+
+class _Pairs(Mapping[str, Activation]):
+    """Activation name -> ``Activation``: a live view of the table's activation rows."""
+
+    def __getitem__(self, name: str) -> Activation:
+        if name not in _ops.activations():
+            raise KeyError(name)
+        return activation(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ops.activations())
+
+    def __len__(self) -> int:
+        return len(_ops.activations())
+
+
+PAIRS: Mapping[str, Activation] = _Pairs()
 
 
 def table() -> str:
