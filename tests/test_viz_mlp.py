@@ -10,6 +10,7 @@ import pytest
 
 from microgradnet import Value
 from microgradnet.nn import MLP
+from microgradnet.notation import number, typeset
 from microgradnet.viz import available_engines, draw_mlp, svg
 from microgradnet.viz.dot import GRAD_COLORS
 
@@ -83,14 +84,28 @@ def test_neurons_are_named_in_the_articles_notation():
     assert "layer 1 (relu)" in source and "output (linear)" in source
 
 
-def test_grads_true_shows_each_weights_and_biass_gradient():
+def test_grads_true_shows_each_weights_and_biass_gradient_by_its_name():
     model = trained_model()
     plain, with_grads = draw_mlp(model).source, draw_mlp(model, grads=True).source
-    for p in model.parameters():
-        assert f"grad {p.grad!r}" in with_grads  # exact value in the tooltip
-        assert f"grad {p.grad!r}" not in plain
+    for ell, layer in enumerate(model.layers, start=1):
+        for i, neuron in enumerate(layer.neurons, start=1):
+            b = neuron.b
+            assert f"∂e/∂{typeset(f'b^{ell}_{i}')} = {b.grad!r}" in with_grads  # exact, in the tooltip
+            assert f"∂e/∂b {number(b.grad, decimals=2)}" in with_grads  # rounded, in the neuron
+            for w in neuron.w:
+                assert f"∂e/∂w = {w.grad!r}" in with_grads
+                assert f"∂e/∂w = {w.grad!r}" not in plain
     w = model.layers[0].neurons[1].w[0]
-    assert f"grad {w.grad:.2f}" in with_grads  # and rounded on the edge of a small network
+    assert f"∂e/∂w {number(w.grad, decimals=2)}" in with_grads  # and rounded on the edge of a small network
+    assert "∂e/∂" not in plain
+
+
+@pytest.mark.parametrize("kwargs", [dict(grads=True), dict(x=[0.5, -1.0], target=[1.0])])
+def test_no_gradient_is_called_a_bare_grad(kwargs):
+    """'grad' used to mean ∂e/∂b with grads=True and ∂e/∂o with a sample, in the same spot."""
+    for model in (small_net(), MLP(2, [4, 4, 1], rng=random.Random(3))):
+        source = draw_mlp(model, **kwargs).source.replace("\\n", "\n")  # DOT's line breaks as breaks
+        assert not re.search(r"\bgrad\b", source)
 
 
 def test_micrograds_own_mlp_draws_too():
@@ -172,8 +187,8 @@ def test_with_an_input_and_a_target_each_neuron_shows_its_value_and_its_gradient
             h = 1e-6
             grad = (error((ell, i, h)) - error((ell, i, -h))) / (2 * h)  # ∂e/∂o, central differences
             label = re.search(rf'o{ell}_{i} \[label="([^"]*)"', source).group(1)
-            assert f"{values[ell - 1][i - 1]:.2f}" in label
-            assert f"grad {grad:.2f}" in label.replace("-0.00", "0.00")
+            assert number(values[ell - 1][i - 1], decimals=2) in label
+            assert f"∂e/∂o {number(grad, decimals=2)}" in label
 
 
 def test_every_glyph_is_in_the_font_the_renderer_uses():
@@ -263,3 +278,82 @@ def test_a_target_without_an_input_and_inputs_of_the_wrong_size_are_clear_errors
         draw_mlp(small_net(), target=[1.0])
     with pytest.raises(ValueError, match="x= needs 2 numbers"):
         draw_mlp(small_net(), x=[1.0, 2.0, 3.0])
+
+
+# ---- past the edge-label limit: a table a PNG shows ---------------------------------------------
+def mid_net() -> MLP:
+    """2-4-4-1: 28 weights, past the 24 that fit on edges."""
+    model = MLP(2, [4, 4, 1], rng=random.Random(3))
+    model([Value(0.5), Value(-1.0)]).backward()
+    return model
+
+
+def table_columns(source: str, block: int) -> list[list[str]]:
+    """The numbers of one layer's table as drawn, column by column (positive and negative
+    numbers are two overlaid nodes per column; each leaves the other's lines blank)."""
+    columns = []
+    k = 1
+    while f"t{block}c{k}p " in source:
+        halves = []
+        for sign in "pn":
+            label = re.search(rf'^\s*t{block}c{k}{sign} \[label="([^"]*)"', source, re.M).group(1)
+            halves.append(label.split("\\r")[:-1])
+        columns.append([a if a.strip("\u00a0") else b for a, b in zip(*halves)])
+        k += 1
+    return columns
+
+
+@pytest.mark.parametrize("kwargs", [dict(grads=True), dict(x=[0.5, -1.0], target=[1.0]), {}])
+def test_a_2_4_4_1_network_lists_every_weight_and_gradient_in_a_table(kwargs):
+    model = mid_net()
+    source = draw_mlp(model, **kwargs).source
+    sample = {}
+    if "target" in kwargs:  # the table's gradients are this sample's: e = (ŷ - y)², by backward()
+        for p in model.parameters():
+            p.grad = 0.0
+        ((model([Value(v) for v in kwargs["x"]]) - kwargs["target"][0]) ** 2).backward()
+        sample = {id(p): p.grad for p in model.parameters()}
+    for ell, layer in enumerate(model.layers, start=1):
+        columns = table_columns(source, ell - 1)
+        params = [[n.b, *n.w] for n in layer.neurons]  # row i: b, w_1, ..., w_d
+        width = len(params[0])
+        assert len(columns) == (2 * width if kwargs else width)
+        for i, row in enumerate(params):
+            for k, p in enumerate(row):
+                assert columns[k][i] == number(p.data, decimals=2), (ell, i, k)
+                if kwargs:
+                    grad = sample.get(id(p), p.grad)
+                    assert columns[width + k][i] == number(grad, decimals=2), (ell, i, k)
+
+
+@pytest.mark.parametrize("engine", available_engines())
+def test_the_table_is_drawn_by_every_engine_beside_the_network_and_legible_on_a_slide(engine):
+    from microgradnet.viz.render import measure
+
+    model = mid_net()
+    picture = svg(draw_mlp(model, grads=True), engine=engine)
+    root = ET.fromstring(picture)
+    texts = [t.text or "" for t in root.iter(f"{SVG_NS}text")]
+    for p in model.parameters():  # every number is text in the picture, so a PNG shows it
+        assert number(p.data, decimals=2) in texts and number(p.grad, decimals=2) in texts
+    right = max(cx + r for cx, _, r in neurons(root).values())
+    table_x = []
+    for g in root.iter(f"{SVG_NS}g"):
+        title = g.find(f"{SVG_NS}title")
+        if g.get("class") == "node" and title is not None and re.fullmatch(r"t\d+.*", title.text):
+            table_x += [float(t.get("x")) for t in g.iter(f"{SVG_NS}text")]
+    assert table_x and min(table_x) > right  # the table overlaps no neuron
+    size = measure(picture)
+    assert size.min_text * min(1920 / size.width, 1080 / size.height, 1.0) >= 12
+
+
+def test_a_large_network_gets_no_unreadable_table_unless_asked_and_focus_labels_one_neuron():
+    model = MLP(2, [16, 16, 1], rng=random.Random(1337))
+    assert "t0c1p" not in draw_mlp(model).source  # 304 weights: a table would be tiny on a slide
+    assert "t0c1p" in draw_mlp(model, table=True).source
+    source = draw_mlp(model, focus=(2, 3)).source
+    labelled = re.findall(r"^\s*w(\d+)_(\d+)_(\d+) \[", source, re.M)
+    assert sorted(labelled, key=lambda t: int(t[2])) == [("2", "3", str(j)) for j in range(1, 17)]
+    for bad in ((0, 1), (2, 17), (4, 1), "2,3", (1.0, 2)):
+        with pytest.raises(ValueError, match="focus"):
+            draw_mlp(model, focus=bad)

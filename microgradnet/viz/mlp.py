@@ -5,29 +5,62 @@ The edge from o^{ℓ-1}_j to neuron i of layer ℓ is the weight w^ℓ_{i,j}: it
 with |w| and its colour gives the sign (blue positive, red negative, as in ``draw_dot``).
 Works for microgradnet's and micrograd's MLP (anything with ``layers[].neurons[].w/.b``).
 
-Made for projection: a sans-serif font and only glyphs that the usual fonts have (no ∇:
-Liberation Sans, Arial and Helvetica lack it, so PNGs drew an empty box); weight labels are
-placed on their own edge where they overlap no other label and no neuron; the layout runs
+Every gradient is named for what it is: ∂e/∂b and ∂e/∂w (after your ``backward()``), or, for
+one sample (``x=``, ``target=``), ∂e/∂o on the neurons — never a bare "grad". Small networks
+carry each weight on its edge; larger ones list them in a table beside the picture (W^ℓ row by
+row, as the article writes it), so a PNG shows every number, or label one neuron's edges
+(``focus=(ℓ, i)``).
+
+Made for projection: one font with every glyph the labels use (``notation.FONT``); weight
+labels sit on their own edge where they overlap no other label and no neuron; the layout runs
 left to right or top to bottom, whichever fills a 16:9 slide better (``rankdir='auto'``).
+
+The drawing is made in three steps: **measure** (every text and the size it needs), **place**
+(where each neuron, label and the table go) and **emit** (the Graphviz source).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..notation import FONT, number, typeset
 from . import labels as L
 from .dot import GRAD_COLORS
 from .render import Digraph
 
-__all__ = ["draw_mlp", "SLIDE"]
+__all__ = ["draw_mlp", "SLIDE", "FONT"]
 
 _POSITIVE, _NEGATIVE = GRAD_COLORS[4], GRAD_COLORS[-4]
 _LABELLED_EDGES = 24  # up to this many weights, each edge carries its value
+_TABLE_LIMIT = 400  # up to this many weights, table='auto' lists them beside the picture ...
+_LEGIBLE = 12.0  # ... if its text stays this many px high on a 1920 × 1080 slide
 SLIDE = (1920, 1080)  # px: the 16:9 slide that rankdir='auto' fits
-FONT = "Helvetica,Arial,sans-serif"
-_EM = 0.6  # average advance of a digit, a sign or a letter of "grad", in em (Helvetica: 0.556)
+_EM = 0.64  # average advance of a digit, a sign or a letter in em (DejaVu Sans digits: 0.636)
+_Key = tuple[int, int, int]  # (ℓ, i, j) of a weight
+_Spot = tuple[int, int]  # (layer, index) of a neuron; layer 0 holds the inputs
+
+
+# ---- options and the model ------------------------------------------------------------------
+def _check_options(rankdir: object, precision: object, max_edges: object, fontsize: object,
+                   scale: object, table: object) -> None:
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    L.check_precision(precision)
+    if max_edges is not None and (
+        not isinstance(max_edges, int) or isinstance(max_edges, bool) or max_edges < 1
+    ):
+        raise ValueError(f"max_edges must be a positive whole number or None, got {max_edges!r}")
+    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
+        raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
+    if scale is not None and (
+        isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.05 <= scale <= 20
+    ):
+        raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
+    if table not in ("auto", True, False):
+        raise ValueError(f"draw_mlp: table must be 'auto', True or False, got {table!r}")
 
 
 def _layers(model: Any) -> list[list[Any]]:
@@ -52,18 +85,6 @@ def _activation(neuron: Any, last: bool) -> str:
     return str(act)
 
 
-def _short(v: Any, precision: int) -> str:
-    """A number for a slide: ``precision`` decimals, but a small non-zero value keeps one
-    significant digit (-0.004, not -0.00 or -3.9e-03)."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError, OverflowError):
-        return L.clean(str(v))
-    if f != 0.0 and abs(f) < 0.5 * 10.0**-precision and abs(f) >= 1e-6:
-        return f"{f:.1g}"
-    return L.number(f, precision)
-
-
 def _numbers(name: str, values: Any, size: int) -> list[float]:
     items = values if isinstance(values, (list, tuple)) else [values]
     try:
@@ -75,9 +96,27 @@ def _numbers(name: str, values: Any, size: int) -> list[float]:
     return out
 
 
-def _evaluate(
-    model: Any, layers: list[list[Any]], x: list[float], target: list[float] | None
-) -> tuple[list[list[Any]], float | None, dict[int, float]]:
+def _check_focus(focus: object, sizes: list[int]) -> _Spot | None:
+    if focus is None:
+        return None
+    ok = isinstance(focus, tuple) and len(focus) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in focus)
+    if not ok or not 1 <= focus[0] < len(sizes) or not 1 <= focus[1] <= sizes[focus[0]]:  # type: ignore[index]
+        raise ValueError(f"draw_mlp: focus must be (layer, neuron), counted from 1, got {focus!r}")
+    return focus  # type: ignore[return-value]
+
+
+@dataclass
+class _Sample:
+    """One input through the network: each neuron's o and, with a target, ∂e/∂o and ∂e/∂p."""
+
+    values: list[list[float]]
+    output_grads: list[list[float]] | None = None
+    error: float | None = None
+    param_grads: dict[int, float] = field(default_factory=dict)
+
+
+def _evaluate(model: Any, layers: list[list[Any]], x: list[float], target: list[float] | None) -> _Sample:
     """Each neuron's output for ``x`` (a Value per neuron, layer by layer) and, with a target, the
     error e = Σ(ŷ - y)² after its backward(): neuron grads are ∂e/∂o, weight grads ∂e/∂w for this
     one sample. The model's own .grad values are put back afterwards."""
@@ -96,345 +135,325 @@ def _evaluate(
             if len(current) != len(neurons):
                 raise ValueError("draw_mlp: a layer returned more or fewer outputs than it has neurons")
             outputs.append(current)
-        error = None
-        grads: dict[int, float] = {}
+        sample = _Sample([[float(o.data) for o in layer] for layer in outputs])
         if target is not None:
             e = sum(((o - t) ** 2 for o, t in zip(outputs[-1], target)), Value(0.0))
             e.backward()
-            error = float(e.data)
-            grads = {id(p): float(p.grad) for p in params}
-        return outputs, error, grads
+            sample.error = float(e.data)
+            sample.output_grads = [[float(o.grad) for o in layer] for layer in outputs]
+            sample.param_grads = {id(p): float(p.grad) for p in params}
+        return sample
     finally:
         for p, g in zip(params, saved):
             p.grad = g
 
 
-def draw_mlp(
-    model: Any,
-    grads: bool = False,
-    *,
-    x: Sequence[float] | None = None,
-    target: Sequence[float] | float | None = None,
-    format: str = "svg",
-    rankdir: str = "auto",
-    precision: int = 2,
-    max_edges: int | None = 2000,
-    fontsize: float = 14.0,
-    scale: float | None = None,
-) -> Digraph:
-    """Draw ``model`` as neurons and weighted edges (width ∝ |w|, colour = sign of w).
+# ---- measure: every text, and how much room it needs ----------------------------------------
+@dataclass
+class _Content:
+    """What the picture says, and the size of its parts in inches."""
 
-    - ``grads=True``: also each weight's and bias's gradient (``.grad``, after a backward()).
-    - ``x=[...]``: run the network on this input and show each neuron's value o; with
-      ``target=`` too, the error e = Σ(ŷ − y)² is back-propagated and each neuron shows ∂e/∂o
-      and each weight ∂e/∂w for this one sample (the model's own ``.grad`` is left as it was).
-    - Networks up to 24 weights get the values on the edges, larger ones in tooltips.
-    - ``rankdir='auto'``: left to right or top to bottom, whichever shows the text larger on a
-      16:9 slide (a 2-16-16-1 network runs top to bottom); ``fontsize`` in points; ``scale``
-      as in ``draw_dot`` (Jupyter display).
-    Past ``max_edges`` weights it warns and draws only the strongest ``max_edges``.
-    """
-    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    L.check_precision(precision)
-    if max_edges is not None and (
-        not isinstance(max_edges, int) or isinstance(max_edges, bool) or max_edges < 1
-    ):
-        raise ValueError(f"max_edges must be a positive whole number or None, got {max_edges!r}")
-    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
-        raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
-    if scale is not None and (
-        isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.05 <= scale <= 20
-    ):
-        raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
-    layers = _layers(model)
+    sizes: list[int]
+    pt: float
+    title: str
+    column_titles: list[str]
+    neurons: dict[_Spot, list[str]]
+    tips: dict[_Spot, str]
+    drawn: list[tuple[_Key, float, str]]  # (ℓ, i, j), w, tooltip
+    biggest: float
+    edge_text: dict[_Key, list[str]]
+    table: list[tuple[str, list[list[str]]]] | None  # per layer: caption, header + rows of cells
+    boxes: bool = False
+    diameter: float = 0.6
+    node_h: float = 0.6
+    label_size: tuple[float, float] = (0.0, 0.0)
+    table_size: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def small(self) -> float:  # points: edge labels and the table
+        return self.pt * 0.9
+
+
+_SCRIPTS = set("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱʲᵏˡ₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗ,")  # narrow: about 0.6 of a digit
+
+
+def _ems(text: str) -> float:
+    """The width of ``text`` in em, roughly (a digit is ``_EM``)."""
+    return sum(0.6 if ch in _SCRIPTS else 1.0 for ch in text) * _EM
+
+
+def _text_size(lines: list[str], size: float) -> tuple[float, float]:
+    """Inches (w, h) of ``lines`` at ``size`` points."""
+    return max(_ems(s) for s in lines) * size / 72, len(lines) * 1.2 * size / 72
+
+
+def _sized(c: _Content) -> _Content:
+    """Fill in the sizes of the neurons, the edge labels and the table."""
+    c.boxes = max(c.sizes) > 8  # wide layers: rounded boxes, as narrow as their text, not circles
+    text_w = max(_text_size(v, c.pt)[0] for v in c.neurons.values())
+    text_h = max(_text_size(v, c.pt)[1] for v in c.neurons.values())
+    c.diameter = max(text_w + 0.2, 0.6) if c.boxes else max(max(text_w, text_h) + 0.2, 0.6)
+    c.node_h = text_h + 0.2 if c.boxes else c.diameter
+    if c.edge_text:
+        longest = max(c.edge_text.values(), key=lambda v: max(map(len, v)))
+        w, h = _text_size(longest, c.small)
+        c.label_size = (w + 0.08, h + 0.08)
+    if c.table:  # as _table_nodes lays it out
+        em, row = c.small / 72, 1.2 * c.small / 72
+        widths, height = [], 0.0
+        for caption, rows in c.table:
+            widths.append(sum(max(_ems(r[k]) for r in rows) * em + 8 / 72 for k in range(len(rows[0]))))
+            widths.append(_ems(caption) * em)
+            height += (1.2 + 1.25 + 1.1 * (len(rows) - 1) + 0.8) * row
+        c.table_size = (max(widths), height)
+    return c
+
+
+def _measure(model: Any, layers: list[list[Any]], *, grads: bool, x: Any, target: Any, precision: int,
+             max_edges: int | None, fontsize: float, table: object, focus: object) -> _Content:
+    """Evaluate (with x=/target=) and write every text of the picture."""
     sizes = [len(layers[0][0].w)] + [len(neurons) for neurons in layers]
-    n_layers = len(layers)
-
     inputs = _numbers("x", x, sizes[0]) if x is not None else None
     targets = None
     if target is not None:
         if inputs is None:
             raise ValueError("draw_mlp: target= needs x= (the input whose error to back-propagate)")
         targets = _numbers("target", target, sizes[-1])
-    outputs, error, sample_grads = _evaluate(model, layers, inputs, targets) if inputs else ([], None, {})
+    spot = _check_focus(focus, sizes)
+    sample = _evaluate(model, layers, inputs, targets) if inputs is not None else None
+
+    def fmt(v: float) -> str:
+        return number(v, decimals=precision)
 
     def grad_of(p: Any) -> float:
-        return sample_grads[id(p)] if sample_grads else float(getattr(p, "grad", 0.0))
+        return sample.param_grads[id(p)] if sample and sample.param_grads else float(getattr(p, "grad", 0.0))
 
-    show_grads = grads or bool(sample_grads)
-
-    weights = [
-        (ell, i, j, w)
-        for ell, neurons in enumerate(layers, start=1)
-        for i, neuron in enumerate(neurons, start=1)
-        for j, w in enumerate(neuron.w, start=1)
-    ]
-    biggest = max((abs(float(w.data)) for *_, w in weights), default=0.0) or 1.0
-    drawn = weights
-    if max_edges is not None and len(weights) > max_edges:
-        warnings.warn(
-            f"draw_mlp: {len(weights):,} weights is too many to draw legibly; drawing the {max_edges:,} "
-            "largest (pass max_edges=None to draw all)",
-            stacklevel=2,
-        )
-        keep = sorted(weights, key=lambda t: -abs(float(t[3].data)))[:max_edges]
-        kept = {id(t[3]) for t in keep}
-        drawn = [t for t in weights if id(t[3]) in kept]
+    show_grads = grads or bool(sample and sample.param_grads)
+    weights = [((ell, i, j), w) for ell, neurons in enumerate(layers, start=1)
+               for i, neuron in enumerate(neurons, start=1) for j, w in enumerate(neuron.w, start=1)]
+    drawn = _strongest(weights, max_edges)
+    tips = {key: f"{typeset(f'w^{key[0]}_{{{key[1]},{key[2]}}}')} = {float(w.data)!r}"
+            + (f", ∂e/∂w = {grad_of(w)!r}" if show_grads else "") for key, w in drawn}
     labelled = len(drawn) <= _LABELLED_EDGES
-
-    # ---- the text of every neuron and edge label -------------------------------------------
-    pt = float(fontsize)
-    small = pt * 0.9  # edge labels
-    neuron_lines: dict[tuple[int, int], list[str]] = {}
-    for j in range(1, sizes[0] + 1):
-        lines = [L.pretty(f"x_{j}")]
-        if inputs is not None:
-            lines.append(_short(inputs[j - 1], precision))
-        neuron_lines[0, j] = lines
-    for ell, neurons in enumerate(layers, start=1):
-        last = ell == n_layers
-        for i, neuron in enumerate(neurons, start=1):
-            lines = [L.pretty(f"ŷ_{i}" if last else f"o^{ell}_{i}")]
-            if outputs:
-                lines.append(_short(outputs[ell - 1][i - 1].data, precision))
-                if sample_grads:
-                    lines.append(f"grad {_short(outputs[ell - 1][i - 1].grad, precision)}")
-            else:
-                lines.append(f"b {_short(neuron.b.data, precision)}")
-                if show_grads:
-                    lines.append(f"grad {_short(grad_of(neuron.b), precision)}")
-            neuron_lines[ell, i] = lines
-
-    def text_size(lines: list[str], size: float) -> tuple[float, float]:  # inches (w, h)
-        width = max(len(s) for s in lines) * _EM * size / 72
-        return width, len(lines) * 1.2 * size / 72
-
-    boxes = max(sizes) > 8  # wide layers: rounded boxes, as narrow as their text, not circles
-    text_w = max(text_size(v, pt)[0] for v in neuron_lines.values())
-    text_h = max(text_size(v, pt)[1] for v in neuron_lines.values())
-    diameter = max(text_w + 0.2, 0.6) if boxes else max(max(text_w, text_h) + 0.2, 0.6)
-    node_h = text_h + 0.2 if boxes else diameter
-    edge_text: dict[tuple[int, int, int], list[str]] = {}
-    if labelled:
-        for ell, i, j, w in drawn:
-            lines = [_short(w.data, precision)]
-            if show_grads:
-                lines.append(f"grad {_short(grad_of(w), precision)}")
-            edge_text[ell, i, j] = lines
-    label_w, label_h = (0.0, 0.0)
-    if edge_text:
-        longest = max(edge_text.values(), key=lambda v: max(map(len, v)))
-        label_w, label_h = (d + 0.08 for d in text_size(longest, small))
-
-    # ---- geometry: "along" runs from the inputs to the output, "across" over a layer's neurons --
-    tallest = max(sizes)
-    dy = max(diameter + 0.25, label_h * 1.4 if edge_text else 0.0)
-    dx = max(diameter + 1.2, (diameter + 2.2 * label_w) if edge_text else 0.0)
-
-    def extent(direction: str, gap: float) -> tuple[float, float]:  # picture (w, h), inches
-        along = n_layers * gap + diameter + 0.4
-        across = (tallest - 1) * dy + diameter + 0.9  # + the column titles
-        return (along, across) if direction in ("LR", "RL") else (across + 0.6, along + 0.5)
-
-    def slide_text(direction: str, gap: float) -> float:  # px of the smallest text on the slide
-        w, h = extent(direction, gap)
-        return min(1.0, SLIDE[0] / (w * 96), SLIDE[1] / (h * 96)) * min(pt, small) * 96 / 72
-
-    direction = rankdir
-    if rankdir == "auto":
-        direction = "TB" if slide_text("TB", dx) > slide_text("LR", dx) + 0.01 else "LR"
-    # Stretch the gaps between layers towards the slide's 16:9 shape: longer edges fan out more.
-    w, h = extent(direction, dx)
-    if direction in ("LR", "RL"):
-        wanted = h * SLIDE[0] / SLIDE[1]
-        dx = min(max(dx, (wanted - diameter - 0.4) / n_layers), dx * 1.6)
-    else:
-        wanted = w * SLIDE[1] / SLIDE[0]
-        dx = min(max(dx, (wanted - diameter - 0.9) / n_layers), dx * 1.6)
-
-    def offset(count: int) -> float:  # centres a short column on the tallest one
-        return (tallest - count) / 2
-
-    def point(column: float, row: float) -> tuple[float, float]:
-        along, across = column * dx, ((tallest + 1) / 2 - row) * dy
-        if direction in ("RL", "BT"):
-            along = -along
-        return (along, across) if direction in ("LR", "RL") else (-across, -along)
-
-    def centre(layer: int, index: int) -> tuple[float, float]:
-        return point(layer, index + offset(sizes[layer]))
-
-    placed: dict[tuple[int, int, int], tuple[float, float]] | None = {}
-    if edge_text:  # longer gaps between layers until every label has a free spot on its edge
-        for _ in range(6):
-            placed = _place_labels(drawn, edge_text, lambda a, b: point(a, b + offset(sizes[a])),
-                                   (diameter, node_h, not boxes), label_w, label_h)
-            if placed is not None:
-                break
-            dx *= 1.2
-
-    def pos(xy: tuple[float, float]) -> str:
-        return f"{xy[0]:.3f},{xy[1]:.3f}!"
-
+    edge_text = {key: [fmt(w.data)] + ([f"∂e/∂w {fmt(grad_of(w))}"] if show_grads else [])
+                 for key, w in drawn if labelled or (spot is not None and key[:2] == spot)}
+    want_table = table is True or (table == "auto" and not labelled and len(weights) <= _TABLE_LIMIT)
     title = f"MLP {' → '.join(map(str, sizes))}"
     if inputs is not None:
-        title += f" at x = ({', '.join(_short(v, precision) for v in inputs)})"
-    if error is not None:
-        title += f", e = Σ(ŷ − y)² = {L.number(error, precision + 1)}"
-    g = Digraph(
-        name="mlp",
-        format=format,
-        engine="neato",
-        graph_attr={
-            "splines": "line",
-            "outputorder": "edgesfirst",
-            "labelloc": "t",
-            "label": L.plain(title),
-            "fontsize": f"{pt * 1.2:g}",
-            "fontname": FONT,
-        },
-        node_attr={
-            "fixedsize": "true",
-            "width": f"{diameter:.2f}",
-            "height": f"{node_h:.2f}",
-            "shape": "box" if boxes else "circle",
-            "style": "rounded,filled" if boxes else "filled",
-            "fontsize": f"{pt:g}",
-            "fontname": FONT,
-        },
-        edge_attr={"arrowsize": "0.6"},
-    )
-
-    titles = ["input"] + [
-        f"output ({_activation(n[0], True)})" if ell == n_layers else f"layer {ell} ({_activation(n[0], False)})"  # noqa: E501
+        title += f" at x = ({', '.join(fmt(v) for v in inputs)})"
+    if sample is not None and sample.error is not None:
+        title += f", e = Σ(ŷ − y)² = {number(sample.error, decimals=precision + 1)}"
+    n_layers = len(layers)
+    column_titles = ["input"] + [
+        (f"output ({_activation(n[0], True)})" if ell == n_layers
+         else f"layer {ell} ({_activation(n[0], False)})")
         for ell, n in enumerate(layers, start=1)
     ]
-    for column, text in enumerate(titles):
-        head = (column, 1 - (diameter / 2 + 0.3) / dy)  # above the tallest column, in one line
-        if direction in ("TB", "BT"):  # to the left of the widest row
-            head = (column, 1 - (diameter / 2 + 0.25 + len(text) * _EM * pt / 144) / dy)
-        g.node(f"title{column}", L.plain(text), shape="plaintext", style="", fixedsize="false", width="0",
-               height="0", pos=pos(point(*head)))
-    for j in range(1, sizes[0] + 1):
-        g.node(
-            f"o0_{j}",
-            L.plain("\n".join(neuron_lines[0, j])),
-            style="rounded,filled" if boxes else "filled",
-            fillcolor="#f0f0f0",
-            tooltip=L.plain(f"input o^0_{j} = x_{j}" + (f" = {inputs[j - 1]!r}" if inputs else "")),
-            pos=pos(centre(0, j)),
-        )
-    for ell, neurons in enumerate(layers, start=1):
-        last = ell == n_layers
-        for i, neuron in enumerate(neurons, start=1):
-            b = neuron.b
-            tip = f"neuron {i} of layer {ell}: b^{ell}_{i} = {b.data!r}"
-            if show_grads:
-                tip += f", grad {grad_of(b)!r}"
-            if outputs:
-                tip += f"; o = {outputs[ell - 1][i - 1].data!r}"
-            g.node(
-                f"o{ell}_{i}",
-                L.plain("\n".join(neuron_lines[ell, i])),
-                tooltip=L.plain(tip),
-                style="rounded,filled" if boxes else "filled",
-                fillcolor="#fdf0e6" if last else "#eef3fb",
-                pos=pos(centre(ell, i)),
-            )
+    neurons, neuron_tips = _neuron_texts(layers, inputs, sample, show_grads, grad_of, fmt)
+    content = _Content(
+        sizes=sizes, pt=float(fontsize), title=title, column_titles=column_titles, neurons=neurons,
+        tips=neuron_tips, drawn=[(key, float(w.data), tips[key]) for key, w in drawn],
+        biggest=max((abs(float(w.data)) for _, w in weights), default=0.0) or 1.0, edge_text=edge_text,
+        table=_table(layers, show_grads, grad_of, fmt) if want_table else None,
+    )
+    return _sized(content)
 
-    if placed is None:
-        warnings.warn(
-            "draw_mlp: the weight labels do not fit between the neurons without overlapping; they are "
-            "in the tooltips instead (a larger fontsize or fewer weights lets them show)",
-            stacklevel=2,
-        )
-        placed = {}
-    for ell, i, j, w in drawn:
-        value = float(w.data)
-        text = f"w^{ell}_{{{i},{j}}} = {value!r}"
-        colour = _POSITIVE if value >= 0 else _NEGATIVE
-        attrs = {
-            "penwidth": f"{0.6 + 4.4 * abs(value) / biggest:.2f}",
-            "color": colour,
-            "tooltip": L.plain(text + (f", grad {grad_of(w)!r}" if show_grads else "")),
-        }
-        g.edge(f"o{ell - 1}_{j}", f"o{ell}_{i}", **attrs)
-        if (ell, i, j) in placed:
-            # A white box on the edge itself, in the edge's colour, where it overlaps no other
-            # label and no neuron: the edge runs into it and out of it.
-            g.node(
-                f"w{ell}_{i}_{j}",
-                L.plain("\n".join(edge_text[ell, i, j])),
-                shape="box",
-                style="filled,rounded",
-                color=colour,
-                penwidth="1",
-                fillcolor="#ffffff",
-                fixedsize="true",
-                width=f"{label_w:.3f}",
-                height=f"{label_h:.3f}",
-                margin="0",
-                fontsize=f"{small:g}",
-                fontcolor=colour,
-                tooltip=attrs["tooltip"],
-                pos=pos(placed[ell, i, j]),
+
+def _strongest(weights: list[tuple[_Key, Any]], max_edges: int | None) -> list[tuple[_Key, Any]]:
+    """All weights, or past ``max_edges`` (with a warning) the ``max_edges`` largest in size."""
+    if max_edges is None or len(weights) <= max_edges:
+        return weights
+    warnings.warn(
+        f"draw_mlp: {len(weights):,} weights is too many to draw legibly; drawing the {max_edges:,} "
+        "largest (pass max_edges=None to draw all)",
+        stacklevel=4,
+    )
+    keep = {id(w) for _, w in sorted(weights, key=lambda t: -abs(float(t[1].data)))[:max_edges]}
+    return [t for t in weights if id(t[1]) in keep]
+
+
+def _neuron_texts(layers: list[list[Any]], inputs: list[float] | None, sample: _Sample | None,
+                  show_grads: bool, grad_of: Callable[[Any], float], fmt: Callable[[float], str],
+                  ) -> tuple[dict[_Spot, list[str]], dict[_Spot, str]]:
+    """Each neuron's lines (name, then o and ∂e/∂o for a sample, else b and ∂e/∂b) and tooltip."""
+    lines: dict[_Spot, list[str]] = {}
+    tips: dict[_Spot, str] = {}
+    for j in range(1, len(layers[0][0].w) + 1):
+        lines[0, j] = [typeset(f"x_{j}")] + ([fmt(inputs[j - 1])] if inputs is not None else [])
+        tips[0, j] = typeset(f"input o^0_{j} = x_{j}") + (f" = {inputs[j - 1]!r}" if inputs else "")
+    for ell, neurons in enumerate(layers, start=1):
+        last = ell == len(layers)
+        for i, neuron in enumerate(neurons, start=1):
+            text = [typeset(f"ŷ_{i}" if last else f"o^{ell}_{i}")]
+            b = typeset(f"b^{ell}_{i}")
+            tip = f"neuron {i} of layer {ell}: {b} = {neuron.b.data!r}"
+            if show_grads:
+                tip += f", ∂e/∂{b} = {grad_of(neuron.b)!r}"
+            if sample is not None:
+                o = sample.values[ell - 1][i - 1]
+                text.append(fmt(o))
+                tip += f"; o = {o!r}"
+                if sample.output_grads is not None:
+                    text.append(f"∂e/∂o {fmt(sample.output_grads[ell - 1][i - 1])}")
+                    tip += f", ∂e/∂o = {sample.output_grads[ell - 1][i - 1]!r}"
+            else:
+                text.append(f"b {fmt(neuron.b.data)}")
+                if show_grads:
+                    text.append(f"∂e/∂b {fmt(grad_of(neuron.b))}")
+            lines[ell, i], tips[ell, i] = text, tip
+    return lines, tips
+
+
+def _table(layers: list[list[Any]], show_grads: bool, grad_of: Callable[[Any], float],
+           fmt: Callable[[float], str]) -> list[tuple[str, list[list[str]]]]:
+    """Per layer ℓ: a caption and the rows i of [b^ℓ_i, w^ℓ_{i,1}, …] (and their ∂e/∂ twins)."""
+    blocks = []
+    for ell, neurons in enumerate(layers, start=1):
+        columns = range(1, len(neurons[0].w) + 1)
+        names = [f"b^{ell}_{{i}}"] + [f"w^{ell}_{{i,{j}}}" for j in columns]
+        header = ["i"] + [typeset(n) for n in names]
+        if show_grads:
+            header += [f"∂e/∂{typeset(n)}" for n in names]
+        rows = [header]
+        for i, n in enumerate(neurons, start=1):
+            params = [n.b, *n.w]
+            row = [str(i)] + [fmt(p.data) for p in params]
+            if show_grads:
+                row += [fmt(grad_of(p)) for p in params]
+            rows.append(row)
+        then = ", then their ∂e/∂" if show_grads else ""
+        blocks.append((f"layer {ell}: row i is neuron i; its bias and weights{then}", rows))
+    return blocks
+
+
+# ---- place: where everything goes ------------------------------------------------------------
+@dataclass
+class _Layout:
+    """Positions in inches. "along" runs from the inputs to the output, "across" over a layer."""
+
+    content: _Content
+    direction: str
+    dx: float
+    dy: float
+    labels: dict[_Key, tuple[float, float]] = field(default_factory=dict)
+
+    def point(self, column: float, row: float) -> tuple[float, float]:
+        tallest = max(self.content.sizes)
+        along, across = column * self.dx, ((tallest + 1) / 2 - row) * self.dy
+        if self.direction in ("RL", "BT"):
+            along = -along
+        return (along, across) if self.direction in ("LR", "RL") else (-across, -along)
+
+    def centre(self, layer: int, index: float) -> tuple[float, float]:
+        """Neuron ``index`` of ``layer``; a short column is centred on the tallest one."""
+        return self.point(layer, index + (max(self.content.sizes) - self.content.sizes[layer]) / 2)
+
+    def table_spot(self) -> tuple[float, float]:
+        """The table's centre: to the right of the network, halfway down."""
+        c = self.content
+        spots = [self.centre(ell, k) for ell, n in enumerate(c.sizes) for k in range(1, n + 1)]
+        xs, ys = [x for x, _ in spots], [y for _, y in spots]
+        return max(xs) + c.diameter / 2 + 0.3 + c.table_size[0] / 2, (min(ys) + max(ys)) / 2
+
+
+def _extent(c: _Content, direction: str, gap: float, dy: float) -> tuple[float, float]:
+    """The picture's (w, h) in inches, table included."""
+    n_layers, tallest = len(c.sizes) - 1, max(c.sizes)
+    along = n_layers * gap + c.diameter + 0.4
+    across = (tallest - 1) * dy + c.diameter + 0.9  # + the column titles
+    w, h = (along, across) if direction in ("LR", "RL") else (across + 0.6, along + 0.5)
+    if c.table:
+        w, h = w + 0.3 + c.table_size[0], max(h, c.table_size[1])
+    return w, h
+
+
+def _gaps(c: _Content) -> tuple[float, float]:
+    """The first guess of the gaps (inches) between layers and between neurons of a layer."""
+    label_w, label_h = c.label_size
+    dy = max(c.diameter + 0.25, label_h * 1.4 if c.edge_text else 0.0)
+    dx = max(c.diameter + 1.2, (c.diameter + 2.2 * label_w) if c.edge_text else 0.0)
+    return dx, dy
+
+
+def _slide_px(c: _Content, direction: str) -> float:
+    """Pixels of the smallest text when the picture is fitted to a 16:9 slide."""
+    w, h = _extent(c, direction, *_gaps(c))
+    return min(1.0, SLIDE[0] / (w * 96), SLIDE[1] / (h * 96)) * c.small * 96 / 72
+
+
+def _best_direction(c: _Content, rankdir: str) -> str:
+    if rankdir != "auto":
+        return rankdir
+    return "TB" if _slide_px(c, "TB") > _slide_px(c, "LR") + 0.01 else "LR"
+
+
+def _place(c: _Content, rankdir: str) -> _Layout:
+    """Choose the direction, the gaps between layers and neurons, and a spot for each label."""
+    n_layers = len(c.sizes) - 1
+    dx, dy = _gaps(c)
+    direction = _best_direction(c, rankdir)
+    # Stretch the gaps between layers towards the slide's 16:9 shape: longer edges fan out more.
+    w, h = _extent(c, direction, dx, dy)
+    extra = 0.3 + c.table_size[0] if c.table else 0.0
+    if direction in ("LR", "RL"):
+        wanted = h * SLIDE[0] / SLIDE[1] - extra
+        dx = min(max(dx, (wanted - c.diameter - 0.4) / n_layers), dx * 1.6)
+    else:
+        wanted = w * SLIDE[1] / SLIDE[0]
+        dx = min(max(dx, (wanted - c.diameter - 0.9) / n_layers), dx * 1.6)
+    layout = _Layout(c, direction, dx, dy)
+    if c.edge_text:  # longer gaps between layers until every label has a free spot on its edge
+        for _ in range(6):
+            placed = _place_labels(c, layout)
+            if placed is not None:
+                layout.labels = placed
+                break
+            layout.dx *= 1.2
+        else:
+            warnings.warn(
+                "draw_mlp: the weight labels do not fit between the neurons without overlapping; they are "
+                "in the tooltips instead (a larger fontsize, fewer weights or table=True shows them)",
+                stacklevel=3,
             )
-    g.scale = scale
-    return g
+    return layout
 
 
 _TRIES = sorted((k / 40 for k in range(4, 37)), key=lambda t: (abs(t - 0.5), t))  # the middle first
 
 
-def _place_labels(
-    drawn: list[tuple[int, int, int, Any]],
-    texts: dict[tuple[int, int, int], list[str]],
-    centre: Any,
-    node: tuple[float, float, bool],
-    w: float,
-    h: float,
-) -> dict[tuple[int, int, int], tuple[float, float]] | None:
-    """A spot on each edge for its label box (w × h inches) that overlaps no other box and no
-    neuron, preferring spots no other edge runs through; None when some edge has none."""
-    segments = {
-        (ell, i, j): (centre(ell - 1, j), centre(ell, i)) for ell, i, j, _ in drawn if (ell, i, j) in texts
-    }
+def _place_labels(c: _Content, layout: _Layout) -> dict[_Key, tuple[float, float]] | None:
+    """A spot on each edge for its label box that overlaps no other box and no neuron,
+    preferring spots no other edge runs through; None when some edge has none."""
+    w, h = c.label_size
+    segments = {key: (layout.centre(key[0] - 1, key[2]), layout.centre(key[0], key[1]))
+                for key, _, _ in c.drawn if key in c.edge_text}
+    others = [(layout.centre(key[0] - 1, key[2]), layout.centre(key[0], key[1])) for key, _, _ in c.drawn]
     boxes: list[tuple[float, float]] = []
     gap = 0.04
-    node_w, node_h, round_nodes = node
-    r = node_w / 2 + gap
-    neurons = {p for seg in segments.values() for p in seg}
+    r = c.diameter / 2 + gap
+    neurons = {layout.centre(ell, k) for ell, n in enumerate(c.sizes) for k in range(1, n + 1)}
 
     def free(cx: float, cy: float) -> bool:
         if any(abs(cx - bx) < w + gap and abs(cy - by) < h + gap for bx, by in boxes):
             return False
-        # the box against each neuron's circle: nearest point of the box to the centre
-        for nx, ny in neurons:
-            if not round_nodes:  # rounded boxes: box against box
-                if abs(nx - cx) < (w + node_w) / 2 + gap and abs(ny - cy) < (h + node_h) / 2 + gap:
+        for nx, ny in neurons:  # the box against each neuron (rounded box or circle)
+            if c.boxes:
+                if abs(nx - cx) < (w + c.diameter) / 2 + gap and abs(ny - cy) < (h + c.node_h) / 2 + gap:
                     return False
                 continue
-            dx = max(abs(nx - cx) - w / 2, 0.0)
-            dy = max(abs(ny - cy) - h / 2, 0.0)
-            if dx * dx + dy * dy < r * r:
+            ddx, ddy = max(abs(nx - cx) - w / 2, 0.0), max(abs(ny - cy) - h / 2, 0.0)
+            if ddx * ddx + ddy * ddy < r * r:
                 return False
         return True
 
-    def crossed(key: tuple[int, int, int], cx: float, cy: float) -> int:
-        count = 0
-        for other, (a, b) in segments.items():
-            if other != key and _segment_hits_box(a, b, cx, cy, w / 2, h / 2):
-                count += 1
-        return count
-
-    placed: dict[tuple[int, int, int], tuple[float, float]] = {}
+    placed: dict[_Key, tuple[float, float]] = {}
     for key, (a, b) in segments.items():
         options = []
         for rank, t in enumerate(_TRIES):
             cx, cy = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
             if free(cx, cy):
-                options.append((crossed(key, cx, cy), rank, cx, cy))
+                crossed = sum(_segment_hits_box(p, q, cx, cy, w / 2, h / 2) for p, q in others) - 1
+                options.append((crossed, rank, cx, cy))
         if not options:
             return None
         _, _, cx, cy = min(options)
@@ -463,3 +482,134 @@ def _segment_hits_box(
         if t0 > t1:
             return False
     return True
+
+
+# ---- emit: the Graphviz source ---------------------------------------------------------------
+def _pos(xy: tuple[float, float]) -> str:
+    return f"{xy[0]:.3f},{xy[1]:.3f}!"
+
+
+def _colour(value: float) -> str:
+    return _POSITIVE if value >= 0 else _NEGATIVE
+
+
+def _emit(c: _Content, layout: _Layout, format: str) -> Digraph:
+    """The picture: column titles, neurons, weighted edges, their labels and the table."""
+    pt, dy = c.pt, layout.dy
+    g = Digraph(
+        name="mlp", format=format, engine="neato",
+        graph_attr={"splines": "line", "outputorder": "edgesfirst", "labelloc": "t",
+                    "label": L.plain(c.title), "fontsize": f"{pt * 1.2:g}", "fontname": FONT},
+        node_attr={"fixedsize": "true", "width": f"{c.diameter:.2f}", "height": f"{c.node_h:.2f}",
+                   "shape": "box" if c.boxes else "circle",
+                   "style": "rounded,filled" if c.boxes else "filled",
+                   "fontsize": f"{pt:g}", "fontname": FONT},
+        edge_attr={"arrowsize": "0.6"},
+    )
+    for column, text in enumerate(c.column_titles):
+        head = (column, 1 - (c.diameter / 2 + 0.3) / dy)  # above the tallest column, in one line
+        if layout.direction in ("TB", "BT"):  # to the left of the widest row
+            head = (column, 1 - (c.diameter / 2 + 0.25 + len(text) * _EM * pt / 144) / dy)
+        g.node(f"title{column}", L.plain(text), shape="plaintext", style="", fixedsize="false", width="0",
+               height="0", pos=_pos(layout.point(*head)))
+    last = len(c.sizes) - 1
+    for (ell, i), lines in c.neurons.items():
+        fill = "#f0f0f0" if ell == 0 else "#fdf0e6" if ell == last else "#eef3fb"
+        g.node(f"o{ell}_{i}", L.plain("\n".join(lines)), tooltip=L.plain(c.tips[ell, i]), fillcolor=fill,
+               pos=_pos(layout.centre(ell, i)))
+    label_w, label_h = c.label_size
+    for (ell, i, j), value, tip in c.drawn:
+        colour = _colour(value)
+        g.edge(f"o{ell - 1}_{j}", f"o{ell}_{i}", penwidth=f"{0.6 + 4.4 * abs(value) / c.biggest:.2f}",
+               color=colour, tooltip=L.plain(tip))
+        if (ell, i, j) in layout.labels:
+            # A white box on the edge itself, in the edge's colour, where it overlaps no other
+            # label and no neuron: the edge runs into it and out of it.
+            g.node(f"w{ell}_{i}_{j}", L.plain("\n".join(c.edge_text[ell, i, j])), shape="box",
+                   style="filled,rounded", color=colour, penwidth="1", fillcolor="#ffffff", fixedsize="true",
+                   width=f"{label_w:.3f}", height=f"{label_h:.3f}", margin="0", fontsize=f"{c.small:g}",
+                   fontcolor=colour, tooltip=L.plain(tip), pos=_pos(layout.labels[ell, i, j]))
+    if c.table:
+        _table_nodes(g, c, layout.table_spot())
+    return g
+
+
+def _table_nodes(g: Digraph, c: _Content, centre: tuple[float, float]) -> None:
+    """The weights as a table of pinned text nodes, one column of a layer per node (so every
+    engine draws it: no HTML labels, which some Graphviz builds lack), numbers right-aligned and
+    in their sign's colour: a column is two overlaid nodes, one with the positive numbers and one
+    with the negative, each leaving the other's lines blank."""
+    assert c.table is not None
+    em, row = c.small / 72, 1.2 * c.small / 72  # Graphviz's line pitch is 1.2 × the font size
+    left, top = centre[0] - c.table_size[0] / 2, centre[1] + c.table_size[1] / 2
+    cell = {"fixedsize": "true", "fontsize": f"{c.small:g}", "margin": "0.04,0", "penwidth": "0.6",
+            "color": "#c8ccd4"}
+    for b, (caption, rows) in enumerate(c.table):
+        width = _ems(caption) * em
+        g.node(f"t{b}", L.plain(caption) + "\\l", shape="plaintext", style="", width=f"{width:.3f}",
+               height=f"{row:.3f}", pos=_pos((left + width / 2, top - row / 2)),
+               **{k: v for k, v in cell.items() if k != "color"})
+        x, y = left, top - row * 1.2
+        for k in range(len(rows[0])):
+            w = max(_ems(r[k]) for r in rows) * em + 8 / 72
+            column = [r[k] for r in rows[1:]]
+            g.node(f"t{b}h{k}", L.plain(rows[0][k]), shape="box", style="filled", fillcolor="#f0f2f5",
+                   width=f"{w:.3f}", height=f"{row * 1.25:.3f}", pos=_pos((x + w / 2, y - row * 0.625)),
+                   **cell)
+            body = (x + w / 2, y - row * 1.25 - len(column) * row * 0.55)
+            size = {"width": f"{w:.3f}", "height": f"{len(column) * row * 1.1:.3f}", "pos": _pos(body)}
+            if k == 0:  # the row numbers i
+                g.node(f"t{b}c{k}", L.plain("\n".join(column)), shape="box", style="filled",
+                       fillcolor="#f0f2f5", **size, **cell)
+            else:
+                for sign, colour in (("p", _POSITIVE), ("n", _NEGATIVE)):
+                    # a no-break space, not an empty line: Graphviz gives empty lines another height
+                    lines = [t if t.startswith("-") == (sign == "n") else "\u00a0" for t in column]
+                    text = "".join(L.plain(t) + "\\r" for t in lines)
+                    g.node(f"t{b}c{k}{sign}", text, shape="box" if sign == "p" else "plaintext",
+                           style="", fontcolor=colour, **size, **cell)
+            x += w
+        top = y - row * 1.25 - len(rows[1:]) * row * 1.1 - row * 0.8
+
+
+def draw_mlp(
+    model: Any,
+    grads: bool = False,
+    *,
+    x: Sequence[float] | None = None,
+    target: Sequence[float] | float | None = None,
+    format: str = "svg",
+    rankdir: str = "auto",
+    precision: int = 2,
+    max_edges: int | None = 2000,
+    fontsize: float = 14.0,
+    scale: float | None = None,
+    table: bool | str = "auto",
+    focus: tuple[int, int] | None = None,
+) -> Digraph:
+    """Draw ``model`` as neurons and weighted edges (width ∝ |w|, colour = sign of w).
+
+    - ``grads=True``: also each weight's and bias's gradient ∂e/∂w, ∂e/∂b (their ``.grad``
+      after your ``backward()``; e is whatever that backward started from).
+    - ``x=[...]``: run the network on this input and show each neuron's value o; with
+      ``target=`` too, the error e = Σ(ŷ − y)² is back-propagated and each neuron shows ∂e/∂o
+      and each weight ∂e/∂w for this one sample (the model's own ``.grad`` is left as it was).
+    - Networks up to 24 weights get the values on the edges. Larger ones list every weight (and
+      ∂e/∂w) in a table beside the network (``table='auto'``) when the whole still shows its text
+      at 12 px or more on a 1920 × 1080 slide (a 2-4-4-1 network does, a 2-16-16-1 does not:
+      tooltips only); ``table=True`` always, ``False`` never. ``focus=(ℓ, i)`` labels the edges
+      into neuron i of layer ℓ whatever the size.
+    - ``rankdir='auto'``: left to right or top to bottom, whichever shows the text larger on a
+      16:9 slide (a 2-16-16-1 network runs top to bottom); ``fontsize`` in points; ``scale``
+      as in ``draw_dot`` (Jupyter display); ``precision``: decimals shown.
+    Past ``max_edges`` weights it warns and draws only the strongest ``max_edges``.
+    """
+    _check_options(rankdir, precision, max_edges, fontsize, scale, table)
+    layers = _layers(model)
+    content = _measure(model, layers, grads=grads, x=x, target=target, precision=precision,
+                       max_edges=max_edges, fontsize=fontsize, table=table, focus=focus)
+    if table == "auto" and content.table and _slide_px(content, _best_direction(content, rankdir)) < _LEGIBLE:
+        content.table, content.table_size = None, (0.0, 0.0)  # unreadable on a slide: tooltips only
+    g = _emit(content, _place(content, rankdir), format)
+    g.scale = scale
+    return g
