@@ -28,17 +28,15 @@ from typing import Any
 
 from ..notation import FONT, number, typeset
 from . import labels as L
-from .dot import GRAD_COLORS
+from .mlp_table import NEGATIVE, POSITIVE, Blocks, ems, table_nodes, table_rows, table_size
 from .render import Digraph
 
 __all__ = ["draw_mlp", "SLIDE", "FONT"]
 
-_POSITIVE, _NEGATIVE = GRAD_COLORS[4], GRAD_COLORS[-4]
 _LABELLED_EDGES = 24  # up to this many weights, each edge carries its value
 _TABLE_LIMIT = 400  # up to this many weights, table='auto' lists them beside the picture ...
 _LEGIBLE = 12.0  # ... if its text stays this many px high on a 1920 × 1080 slide
 SLIDE = (1920, 1080)  # px: the 16:9 slide that rankdir='auto' fits
-_EM = 0.64  # average advance of a digit, a sign or a letter in em (DejaVu Sans digits: 0.636)
 _Key = tuple[int, int, int]  # (ℓ, i, j) of a weight
 _Spot = tuple[int, int]  # (layer, index) of a neuron; layer 0 holds the inputs
 
@@ -162,7 +160,7 @@ class _Content:
     drawn: list[tuple[_Key, float, str]]  # (ℓ, i, j), w, tooltip
     biggest: float
     edge_text: dict[_Key, list[str]]
-    table: list[tuple[str, list[list[str]]]] | None  # per layer: caption, header + rows of cells
+    table: Blocks | None  # per layer: caption, header + rows of cells
     boxes: bool = False
     diameter: float = 0.6
     node_h: float = 0.6
@@ -174,17 +172,9 @@ class _Content:
         return self.pt * 0.9
 
 
-_SCRIPTS = set("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱʲᵏˡ₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗ,")  # narrow: about 0.6 of a digit
-
-
-def _ems(text: str) -> float:
-    """The width of ``text`` in em, roughly (a digit is ``_EM``)."""
-    return sum(0.6 if ch in _SCRIPTS else 1.0 for ch in text) * _EM
-
-
 def _text_size(lines: list[str], size: float) -> tuple[float, float]:
     """Inches (w, h) of ``lines`` at ``size`` points."""
-    return max(_ems(s) for s in lines) * size / 72, len(lines) * 1.2 * size / 72
+    return max(ems(s) for s in lines) * size / 72, len(lines) * 1.2 * size / 72
 
 
 def _sized(c: _Content) -> _Content:
@@ -198,14 +188,8 @@ def _sized(c: _Content) -> _Content:
         longest = max(c.edge_text.values(), key=lambda v: max(map(len, v)))
         w, h = _text_size(longest, c.small)
         c.label_size = (w + 0.08, h + 0.08)
-    if c.table:  # as _table_nodes lays it out
-        em, row = c.small / 72, 1.2 * c.small / 72
-        widths, height = [], 0.0
-        for caption, rows in c.table:
-            widths.append(sum(max(_ems(r[k]) for r in rows) * em + 8 / 72 for k in range(len(rows[0]))))
-            widths.append(_ems(caption) * em)
-            height += (1.2 + 1.25 + 1.1 * (len(rows) - 1) + 0.8) * row
-        c.table_size = (max(widths), height)
+    if c.table:
+        c.table_size = table_size(c.table, c.small)
     return c
 
 
@@ -254,7 +238,7 @@ def _measure(model: Any, layers: list[list[Any]], *, grads: bool, x: Any, target
         sizes=sizes, pt=float(fontsize), title=title, column_titles=column_titles, neurons=neurons,
         tips=neuron_tips, drawn=[(key, float(w.data), tips[key]) for key, w in drawn],
         biggest=max((abs(float(w.data)) for _, w in weights), default=0.0) or 1.0, edge_text=edge_text,
-        table=_table(layers, show_grads, grad_of, fmt) if want_table else None,
+        table=table_rows(layers, show_grads, grad_of, fmt) if want_table else None,
     )
     return _sized(content)
 
@@ -302,28 +286,6 @@ def _neuron_texts(layers: list[list[Any]], inputs: list[float] | None, sample: _
                     text.append(f"∂e/∂b {fmt(grad_of(neuron.b))}")
             lines[ell, i], tips[ell, i] = text, tip
     return lines, tips
-
-
-def _table(layers: list[list[Any]], show_grads: bool, grad_of: Callable[[Any], float],
-           fmt: Callable[[float], str]) -> list[tuple[str, list[list[str]]]]:
-    """Per layer ℓ: a caption and the rows i of [b^ℓ_i, w^ℓ_{i,1}, …] (and their ∂e/∂ twins)."""
-    blocks = []
-    for ell, neurons in enumerate(layers, start=1):
-        columns = range(1, len(neurons[0].w) + 1)
-        names = [f"b^{ell}_{{i}}"] + [f"w^{ell}_{{i,{j}}}" for j in columns]
-        header = ["i"] + [typeset(n) for n in names]
-        if show_grads:
-            header += [f"∂e/∂{typeset(n)}" for n in names]
-        rows = [header]
-        for i, n in enumerate(neurons, start=1):
-            params = [n.b, *n.w]
-            row = [str(i)] + [fmt(p.data) for p in params]
-            if show_grads:
-                row += [fmt(grad_of(p)) for p in params]
-            rows.append(row)
-        then = ", then their ∂e/∂" if show_grads else ""
-        blocks.append((f"layer {ell}: row i is neuron i; its bias and weights{then}", rows))
-    return blocks
 
 
 # ---- place: where everything goes ------------------------------------------------------------
@@ -490,7 +452,7 @@ def _pos(xy: tuple[float, float]) -> str:
 
 
 def _colour(value: float) -> str:
-    return _POSITIVE if value >= 0 else _NEGATIVE
+    return POSITIVE if value >= 0 else NEGATIVE
 
 
 def _emit(c: _Content, layout: _Layout, format: str) -> Digraph:
@@ -509,7 +471,7 @@ def _emit(c: _Content, layout: _Layout, format: str) -> Digraph:
     for column, text in enumerate(c.column_titles):
         head = (column, 1 - (c.diameter / 2 + 0.3) / dy)  # above the tallest column, in one line
         if layout.direction in ("TB", "BT"):  # to the left of the widest row
-            head = (column, 1 - (c.diameter / 2 + 0.25 + len(text) * _EM * pt / 144) / dy)
+            head = (column, 1 - (c.diameter / 2 + 0.25 + ems(text) * pt / 144) / dy)
         g.node(f"title{column}", L.plain(text), shape="plaintext", style="", fixedsize="false", width="0",
                height="0", pos=_pos(layout.point(*head)))
     last = len(c.sizes) - 1
@@ -530,46 +492,8 @@ def _emit(c: _Content, layout: _Layout, format: str) -> Digraph:
                    width=f"{label_w:.3f}", height=f"{label_h:.3f}", margin="0", fontsize=f"{c.small:g}",
                    fontcolor=colour, tooltip=L.plain(tip), pos=_pos(layout.labels[ell, i, j]))
     if c.table:
-        _table_nodes(g, c, layout.table_spot())
+        table_nodes(g, c.table, c.small, c.table_size, layout.table_spot())
     return g
-
-
-def _table_nodes(g: Digraph, c: _Content, centre: tuple[float, float]) -> None:
-    """The weights as a table of pinned text nodes, one column of a layer per node (so every
-    engine draws it: no HTML labels, which some Graphviz builds lack), numbers right-aligned and
-    in their sign's colour: a column is two overlaid nodes, one with the positive numbers and one
-    with the negative, each leaving the other's lines blank."""
-    assert c.table is not None
-    em, row = c.small / 72, 1.2 * c.small / 72  # Graphviz's line pitch is 1.2 × the font size
-    left, top = centre[0] - c.table_size[0] / 2, centre[1] + c.table_size[1] / 2
-    cell = {"fixedsize": "true", "fontsize": f"{c.small:g}", "margin": "0.04,0", "penwidth": "0.6",
-            "color": "#c8ccd4"}
-    for b, (caption, rows) in enumerate(c.table):
-        width = _ems(caption) * em
-        g.node(f"t{b}", L.plain(caption) + "\\l", shape="plaintext", style="", width=f"{width:.3f}",
-               height=f"{row:.3f}", pos=_pos((left + width / 2, top - row / 2)),
-               **{k: v for k, v in cell.items() if k != "color"})
-        x, y = left, top - row * 1.2
-        for k in range(len(rows[0])):
-            w = max(_ems(r[k]) for r in rows) * em + 8 / 72
-            column = [r[k] for r in rows[1:]]
-            g.node(f"t{b}h{k}", L.plain(rows[0][k]), shape="box", style="filled", fillcolor="#f0f2f5",
-                   width=f"{w:.3f}", height=f"{row * 1.25:.3f}", pos=_pos((x + w / 2, y - row * 0.625)),
-                   **cell)
-            body = (x + w / 2, y - row * 1.25 - len(column) * row * 0.55)
-            size = {"width": f"{w:.3f}", "height": f"{len(column) * row * 1.1:.3f}", "pos": _pos(body)}
-            if k == 0:  # the row numbers i
-                g.node(f"t{b}c{k}", L.plain("\n".join(column)), shape="box", style="filled",
-                       fillcolor="#f0f2f5", **size, **cell)
-            else:
-                for sign, colour in (("p", _POSITIVE), ("n", _NEGATIVE)):
-                    # a no-break space, not an empty line: Graphviz gives empty lines another height
-                    lines = [t if t.startswith("-") == (sign == "n") else "\u00a0" for t in column]
-                    text = "".join(L.plain(t) + "\\r" for t in lines)
-                    g.node(f"t{b}c{k}{sign}", text, shape="box" if sign == "p" else "plaintext",
-                           style="", fontcolor=colour, **size, **cell)
-            x += w
-        top = y - row * 1.25 - len(rows[1:]) * row * 1.1 - row * 0.8
 
 
 def draw_mlp(
