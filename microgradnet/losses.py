@@ -81,10 +81,6 @@ def _binary_classes(labels: Sequence[Any]) -> tuple[Any, Any]:
     return (-1, 1) if any(label == -1 for label in labels) else (0, 1)
 
 
-def _out_count(out: Any) -> int:
-    return len(out) if isinstance(out, (list, tuple)) else 1
-
-
 # ---- the accuracy rule -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Decision:
@@ -127,7 +123,6 @@ class Loss:
     title: str = ""  # a few words for help texts
     formula: str = ""  # e = loss(ŷ, y)
     equation9_text: str = ""  # ∂e/∂ŷ_i
-    target_help: str = ""  # what target() accepts
     one_output = False  # True: always one output (a score or logit), whatever the classes
 
     # -- shape --
@@ -230,7 +225,6 @@ class Hinge(_OneLogit):
     title = "SVM max-margin, one output"
     formula = "max(0, 1 − y·ŷ)"
     equation9_text = "−y if 1 − y·ŷ > 0 else 0"
-    target_help = "class 0 or 1 (y = -1 or +1; -1/+1 also accepted)"
 
     def on_values(self, yhat: list[Value], target: Target) -> Value:
         return F.hinge(yhat[0], int(target))
@@ -251,7 +245,6 @@ class BinaryCrossEntropy(_OneLogit):
     title = "binary cross-entropy on one logit"
     formula = "log(1 + e^ŷ) − y·ŷ"
     equation9_text = "σ(ŷ) − y"
-    target_help = "class 0 or 1, or a probability y in [0, 1]"
     signed = False
 
     def _other_target(self, label: object) -> Target:
@@ -284,7 +277,6 @@ class CrossEntropy(Loss):
     # c counts from 0 and i (the article's output index) from 1: class c is output i = c + 1
     formula = "−ŷ_{c+1} + log Σ_k e^{ŷ_k}"
     equation9_text = "softmax(ŷ)_i − 1[i=c+1]"
-    target_help = "the class c, counted from 0 (0..d_N-1; class c is output c+1, o^N_{c+1})"
 
     def n_outputs(self, n_classes: int) -> int:
         return max(n_classes, 2)
@@ -324,7 +316,6 @@ class MeanSquaredError(Loss):
     title = "mean squared error onto the labels (one-hot with several outputs)"
     formula = "(1/d_N)·Σ_i (ŷ_i − y_i)²"
     equation9_text = "2·(ŷ_i − y_i)/d_N"
-    target_help = "d_N numbers, or with several outputs a class counted from 0 (one-hot)"
 
     def n_outputs(self, n_classes: int) -> int:
         return 1 if n_classes <= 2 else n_classes

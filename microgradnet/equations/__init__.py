@@ -29,12 +29,22 @@ True
 
 from __future__ import annotations
 
+from ..losses import softmax
 from .activations import PAIRS, Activation, activation
 from .activations import table as activation_table
-from .backprop import Backprop, ForwardPass, backprop, forward, read_weights, weight_name
-from .compare import Autograd, Comparison, NodeRow, Row, autograd, compare
+from .backprop import (
+    LOSSES,
+    Backprop,
+    ForwardPass,
+    backprop,
+    equation9,
+    forward,
+    loss_value,
+    read_weights,
+    weight_name,
+)
+from .compare import Autograd, Comparison, NodeRow, Row, autograd, compare, loss_from_values
 from .explain import Explanation, Term, explain, explanation
-from .losses import LOSSES, equation9, loss_from_values, loss_value, softmax
 
 __all__ = [
     "PAIRS", "Activation", "activation", "activation_table",

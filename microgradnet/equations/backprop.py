@@ -17,9 +17,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import losses as registry
 from .. import notation
 from .activations import Activation, activation
-from .losses import Target, check_loss, check_target, equation9, loss_value
+
+Target = int | float | Sequence[float]
+
+# name → the registry's Loss (its .formula and .equation9_text print the equations); the
+# article's name 'nll' first, the other names as the registry spells them
+LOSSES: dict[str, registry.Loss] = {
+    "nll" if loss.name == "cross_entropy" else loss.name: loss for loss in registry.LOSSES.values()
+}
+
+
+def check_loss(loss: str) -> str:
+    """The loss name, checked against the loss registry (``microgradnet.losses``)."""
+    registry.get(loss)
+    return loss
+
+
+def check_target(loss: str, target: object, d_out: int) -> Any:
+    """Validate ``target`` for ``loss`` on a network with ``d_out`` outputs (classes count from
+    0: class c is output c + 1, o^N_{c+1}); return it as the loss uses it."""
+    return registry.get(loss).target(target, d_out)
+
+
+def loss_value(loss: str, yhat: Sequence[float], target: Target) -> float:
+    """e = loss(ŷ, y) in plain floats."""
+    return registry.get(loss).value(yhat, target)
+
+
+def equation9(loss: str, yhat: Sequence[float], target: Target) -> list[float]:
+    """Equation 9: ∂e/∂o^N_i = ∂loss(ŷ, y)/∂ŷ_i for every output i, written out by hand in floats
+    (by the loss registry, ``microgradnet.losses``).
+
+    >>> equation9('nll', [0.0, 0.0], 1)   # softmax − one-hot of class 1 (the second output)
+    [0.5, -0.5]
+    """
+    return registry.get(loss).equation9(yhat, target)
 
 
 def check_model(model: object) -> None:

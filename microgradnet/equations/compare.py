@@ -6,11 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .. import losses as registry
 from .. import notation
 from ..engine import Value
 from ..grad_mode import is_grad_enabled
-from .backprop import Backprop, backprop, check_input, weight_name
-from .losses import Target, check_loss, check_target, loss_from_values
+from .backprop import Backprop, Target, backprop, check_input, check_loss, check_target, weight_name
+
+
+def loss_from_values(loss: str, yhat: Sequence[Value], target: Target) -> Value:
+    """The same loss built from ``Value`` nodes by ``microgradnet.functional`` (the registry's
+    ``on_values``), for ``backward()`` to differentiate on its own."""
+    spec = registry.get(loss)
+    if isinstance(yhat, (str, bytes)) or not isinstance(yhat, Sequence) or not yhat:
+        raise TypeError(f"ŷ must be a non-empty list of Values (the network's outputs), got {yhat!r:.40}")
+    return spec.on_values(list(yhat), spec.target(target, len(yhat)))
 
 
 class Row(NamedTuple):
@@ -111,10 +120,6 @@ class Comparison:
     @property
     def max_diff(self) -> float:
         return max((r.diff for r in self.rows), default=0.0)
-
-    @property
-    def max_node_diff(self) -> float:
-        return max((r.diff for r in self.nodes), default=0.0)
 
     def format_table(self, digits: int = 10) -> str:
         """One line per weight: ℓ, i, j, weight, ∂e/∂w (Eq. 8), ∂e/∂w (backward), |diff|,

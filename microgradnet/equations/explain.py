@@ -8,10 +8,10 @@ from typing import Any, NamedTuple
 
 from .. import losses as registry
 from .. import notation
+from ..losses import softmax
 from ..ops import sigmoid_float
-from .backprop import Backprop, backprop, check_index, weight_name
+from .backprop import Backprop, Target, backprop, check_index, weight_name
 from .compare import autograd
-from .losses import Target, softmax
 
 
 def num(v: float) -> str:
