@@ -103,7 +103,8 @@ def test_play_add_a_neuron_and_explain_a_weight(server, browser, tmp_path):
     eq8 = float(el(d, "eq8").get_attribute("data-value"))
     shown_backward = float(el(d, "backward").get_attribute("data-value"))
     text = el(d, "explanation").text
-    assert "Equation 8" in text and "w^2_{1,3}" in text
+    assert "Equation 8" in text and "w²₁,₃" in text
+    assert "w^" not in text and "^{" not in text  # one notation on the page: the typeset one
 
     # backward() on the exported model, independently of the page and of equations
     model = export_model(server, sid, tmp_path / "model.json")
@@ -118,12 +119,19 @@ def test_play_add_a_neuron_and_explain_a_weight(server, browser, tmp_path):
     assert eq8 == pytest.approx(grad, rel=1e-12, abs=1e-15)
     assert shown_backward == pytest.approx(grad, rel=1e-12, abs=1e-15)
 
+    # the explanation is over the view below 1500 px: × closes it (and Esc)
+    el(d, "closepanel").click()
+    wait_for(d, "return !document.querySelector('[data-k=explain]').classList.contains('open')")
     # a bias dot is a weight too (j = 0), clicked for real
     d.find_element("css selector", '.pg-bias[data-l="1"][data-i="2"]').click()
     wait_for(d, "return document.querySelector('[data-k=explanation]') && "
-                "document.querySelector('[data-k=explanation]').textContent.includes('b^1_2')")
+                "document.querySelector('[data-k=explanation]').textContent.includes('b¹₂')")
 
     # a neuron: its scalar graph appears
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(d).send_keys(Keys.ESCAPE).perform()
+    wait_for(d, "return !document.querySelector('[data-k=explain]').classList.contains('open')")
     d.find_element("css selector", 'canvas.pg-node[data-l="2"][data-i="1"]').click()
     wait_for(d, "return document.querySelector('[data-k=graph] svg')", timeout=60)
     assert el(d, "steppage").is_displayed()

@@ -43,7 +43,7 @@ function mgnPlayground(root, transport) {
   const DOT_POS = [16, 70, 140], DOT_NEG = [205, 95, 0]; // the points, a shade darker than the regions
   const app = {
     root: root, cfg: null, choices: null, data: null, st: null, history: [], sample: 0, gen: 0,
-    selected: null, alive: true,
+    selected: null, alive: true, sampleChosen: false,
     stats: { renders: 0, updates: 0, lastStep: -1, updateTimes: [], renderMs: 0 },
   };
   (window.mgnPlaygrounds = window.mgnPlaygrounds || []).push(app);
@@ -67,22 +67,56 @@ function mgnPlayground(root, transport) {
     const t = Math.min(1, Math.abs(v)) * 0.7, c = v >= 0 ? COL_POS : COL_NEG;
     return [255 + (c[0] - 255) * t, 255 + (c[1] - 255) * t, 255 + (c[2] - 255) * t];
   }
-  const FEATURE_FN = {
-    "x1": (a, b) => a, "x2": (a, b) => b, "x1^2": (a, b) => a * a, "x2^2": (a, b) => b * b,
-    "x1x2": (a, b) => a * b, "sin(x1)": (a, b) => Math.sin(a), "sin(x2)": (a, b) => Math.sin(b),
-  };
-  const FEATURE_LABEL = { "x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1x2": "x₁x₂",
-    "sin(x1)": "sin x₁", "sin(x2)": "sin x₂" };
-  function act(name) {
-    switch (name) {
-      case "relu": return (z) => (z > 0 ? z : 0);
-      case "leaky_relu": return (z) => (z > 0 ? z : 0.01 * z);
-      case "tanh": return Math.tanh;
-      case "sigmoid": return (z) => 1 / (1 + Math.exp(-z));
-      case "softplus": return (z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-      default: return (z) => z;
-    }
+  // The formulas come from the server (api.choices: each activation's row in the table of
+  // operations, each input feature's row): written once in the library, never copied here.
+  const FEATURE_FN = {}, FEATURE_LABEL = {}, ACT_FN = {};
+  function learnFormulas(ch) {
+    Object.keys(ch.feature_js || {}).forEach((f) => { FEATURE_FN[f] = new Function("a", "b", '"use strict"; return (' + ch.feature_js[f] + ");"); });
+    Object.assign(FEATURE_LABEL, ch.feature_labels || {});
+    Object.keys(ch.activation_js || {}).forEach((name) => {
+      const js = ch.activation_js[name];
+      if (typeof js === "string" && js) ACT_FN[name] = new Function("x", '"use strict"; return (' + js + ");");
+    });
   }
+  function act(name) {
+    const fn = ACT_FN[name];
+    // never the identity in disguise: an activation without its formula draws nothing
+    if (!fn) throw new Error("the page has no formula for the activation " + JSON.stringify(name) + "; reload the page");
+    return fn;
+  }
+
+  // ---- numbers and names, as the pictures write them --------------------------------------------
+  // notation.number's rules: 4 significant digits, trailing zeros dropped, a short exponent
+  // outside [1e-4, 1e6), never "-0"; the full value goes in a tooltip (title) and data-value.
+  function trimZeros(t) { return t.indexOf(".") >= 0 ? t.replace(/0+$/, "").replace(/\.$/, "") : t; }
+  function fmt(v, digits) {
+    digits = digits || 4;
+    if (v === null || v === undefined) return "—";
+    if (Number.isNaN(v)) return "nan";
+    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+    if (v === 0) return "0";
+    const rounded = Number(v.toExponential(digits - 1)), a = Math.abs(rounded);
+    if (!(a >= 1e-4 && a < 1e6)) {
+      const parts = v.toExponential(digits - 1).split("e");
+      return trimZeros(parts[0]) + "e" + Number(parts[1]);
+    }
+    const places = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
+    return trimZeros(rounded.toFixed(places));
+  }
+  function numEl(tag, v, key) { // a number shown with 4 digits, its full value on hover and copy
+    const e = document.createElement(tag);
+    e.textContent = fmt(v); e.title = String(v); e.dataset.value = String(v);
+    if (key) e.dataset.k = key;
+    e.addEventListener("copy", (ev) => { ev.clipboardData.setData("text/plain", String(v)); ev.preventDefault(); });
+    return e;
+  }
+  const SUP = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  const SUB = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉", ",": "," };
+  const sup = (n) => String(n).split("").map((c) => SUP[c]).join("");
+  const sub = (t) => String(t).split("").map((c) => SUB[c]).join("");
+  // the article's names, typeset as notation.typeset writes them (w²₁,₃ as in the graphs)
+  const wName = (l, i, j) => (j === 0 ? "b" + sup(l) + sub(i) : "w" + sup(l) + sub(i + "," + j));
+  const oName = (l, i) => "o" + sup(l) + sub(i);
 
   // ---- the grid forward pass: every neuron's output at every grid point ------------------------
   let gridInputs = null; // [feature][GRID*GRID]
@@ -131,6 +165,8 @@ function mgnPlayground(root, transport) {
     ctx.putImageData(img, 0, 0);
   }
 
+  function fontPx() { return parseFloat(getComputedStyle(root).fontSize) || 16; }
+
   // ---- the network view ----------------------------------------------------------------------
   let layout = null;
   function buildNetwork() {
@@ -139,9 +175,9 @@ function mgnPlayground(root, transport) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     const sizes = [app.cfg.features.length].concat(app.cfg.hidden, [1]);
     const Wd = net.clientWidth || 500, H = net.clientHeight || 470;
-    const maxn = Math.max.apply(null, sizes), top = 40, bottom = 10;
+    const fs = fontPx(), maxn = Math.max.apply(null, sizes), top = Math.round(1.6 * fs + 12), bottom = 10;
     const node = Math.max(12, Math.min(H > 600 ? 52 : 42, Math.floor((H - top - bottom) / maxn) - 6));
-    const left = 60, right = 20, ncol = sizes.length;
+    const left = Math.round(3.6 * fs), right = 20, ncol = sizes.length;
     const xs = sizes.map((_, c) => left + (Wd - left - right - node) * (ncol === 1 ? 0 : c / (ncol - 1)));
     const nodes = sizes.map((n, c) => {
       const gap = Math.min(node + 12, (H - top - bottom) / n);
@@ -180,12 +216,12 @@ function mgnPlayground(root, transport) {
         cv.style.width = node + "px"; cv.style.height = node + "px";
         cv.dataset.l = c; cv.dataset.i = i + 1;
         if (c > 0) {
-          cv.title = (c === sizes.length - 1 ? "output ŷ = z^" + c + "_1" : "neuron o^" + c + "_" + (i + 1)) + ": click for its graph";
+          cv.title = (c === sizes.length - 1 ? "output ŷ = " + oName(c, 1) : "neuron " + oName(c, i + 1)) + ": click for its graph";
           cv.addEventListener("click", () => showNeuron(c, i + 1));
           const b = document.createElement("div");
           b.className = "pg-bias"; b.dataset.l = c; b.dataset.i = i + 1;
           b.style.left = (nodes[c][i].x - 5) + "px"; b.style.top = (nodes[c][i].y + node - 5) + "px";
-          b.title = "bias b^" + c + "_" + (i + 1) + ": click for ∂e/∂b";
+          b.title = "bias " + wName(c, i + 1, 0) + ": click for ∂e/∂" + wName(c, i + 1, 0);
           b.addEventListener("click", (ev) => { ev.stopPropagation(); explainWeight(c, i + 1, 0); });
           b.addEventListener("mousemove", (ev) => hover(ev, { l: c, i: i + 1, j: 0 }));
           b.addEventListener("mouseleave", () => { $("hover").hidden = true; });
@@ -195,14 +231,14 @@ function mgnPlayground(root, transport) {
           const lab = document.createElement("div");
           lab.className = "pg-inlabel"; lab.textContent = FEATURE_LABEL[app.cfg.features[i]];
           lab.style.left = "2px"; lab.style.width = (nodes[c][i].x - 6) + "px";
-          lab.style.top = (nodes[c][i].y + node / 2 - 7) + "px";
+          lab.style.top = (nodes[c][i].y + node / 2 - 0.7 * fs) + "px";
           net.appendChild(lab);
         }
         canvases[c].push(cv);
       }
       if (c > 0 && c < sizes.length - 1) { // +/- neurons for each hidden layer
         const h = document.createElement("div");
-        h.className = "pg-colhead"; h.style.left = (xs[c] + node / 2 - 35) + "px"; h.style.width = "70px";
+        h.className = "pg-colhead"; h.style.left = (xs[c] + node / 2 - 2.6 * fs) + "px"; h.style.width = (5.2 * fs) + "px";
         const minus = document.createElement("button"), plus = document.createElement("button");
         minus.textContent = "−"; plus.textContent = "+";
         minus.dataset.k = "rmneuron" + c; plus.dataset.k = "addneuron" + c;
@@ -235,13 +271,12 @@ function mgnPlayground(root, transport) {
       b.style.background = "rgb(" + c.map(Math.round).join(",") + ")";
     }));
   }
-  function fmt(v) { return v === null || v === undefined ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4)); }
   function hover(ev, e) {
     const st = app.st, h = $("hover");
     const w = e.j === 0 ? st.B[e.l - 1][e.i - 1] : st.W[e.l - 1][e.i - 1][e.j - 1];
     const g = e.j === 0 ? st.gB[e.l - 1][e.i - 1] : st.gW[e.l - 1][e.i - 1][e.j - 1];
-    const name = e.j === 0 ? "b^" + e.l + "_" + e.i : "w^" + e.l + "_{" + e.i + "," + e.j + "}";
-    h.textContent = name + " = " + fmt(w) + "   ∂loss/∂w (last batch) = " + fmt(g);
+    const name = wName(e.l, e.i, e.j);
+    h.textContent = name + " = " + fmt(w) + "  ·  batch mean ∂e/∂" + name + " = " + fmt(g) + "  (last step; click: one sample)";
     const r = root.querySelector(".pg-network").getBoundingClientRect();
     h.style.left = (ev.clientX - r.left + 12) + "px"; h.style.top = (ev.clientY - r.top + 12) + "px";
     h.hidden = false;
@@ -298,15 +333,19 @@ function mgnPlayground(root, transport) {
       }
       ctx.stroke();
     });
-    ctx.fillStyle = "#777"; ctx.font = "10px sans-serif";
-    ctx.fillText("loss (max " + fmt(m) + ")", 4, 11); ctx.fillText("step " + h[h.length - 1][0], W - 60, H - 6);
+    const fs = fontPx();
+    ctx.fillStyle = "#444"; ctx.font = fs + "px sans-serif"; ctx.textBaseline = "top";
+    ctx.fillText("loss (max " + fmt(m) + ")", 4, 3);
+    ctx.textAlign = "right"; ctx.textBaseline = "bottom"; ctx.fillText("step " + h[h.length - 1][0], W - 4, H - 3);
+    ctx.textAlign = "left";
   }
 
   // ---- one view update ---------------------------------------------------------------------------
   function render() {
     if (!app.st || !layout || !gridInputs) return;
     const t0 = performance.now(), st = app.st;
-    const layers = forwardGrid();
+    let layers;
+    try { layers = forwardGrid(); } catch (e) { message(String(e.message || e)); return; }
     drawBoundary(layers[layers.length - 1][0]);
     for (let l = 0; l < layers.length; l++) layers[l].forEach((o, i) => paint(layout.canvases[l + 1][i], o, l === layers.length - 1));
     edgeStyle();
@@ -340,10 +379,12 @@ function mgnPlayground(root, transport) {
     const archChanged = !app.cfg || JSON.stringify([app.cfg.features, app.cfg.hidden, app.cfg.act]) !== JSON.stringify([st.config.features, st.config.hidden, st.config.act]);
     app.st = st; app.cfg = st.config;
     if (archChanged) { app.selected = null; }
+    followWorst();
     return archChanged;
   }
   function applyData(d) {
     app.data = d;
+    app.sampleChosen = false; // new points: follow the largest loss again
     if (app.sample >= d.points.length) app.sample = 0;
   }
   async function reloadAll(r) {
@@ -383,7 +424,7 @@ function mgnPlayground(root, transport) {
   }
 
   // ---- controls -------------------------------------------------------------------------------------
-  const NUM_KEYS = ["noise", "points", "train_percent", "data_seed", "lr", "batch_size", "l2", "seed"];
+  const NUM_KEYS = ["noise", "points", "train_percent", "data_seed", "lr", "momentum", "batch_size", "l2", "seed"];
   const SEL_KEYS = ["dataset", "act", "loss", "optimizer"];
   function syncControls(force) {
     const c = app.cfg;
@@ -489,43 +530,68 @@ function mgnPlayground(root, transport) {
   }
 
   // ---- the teaching link ----------------------------------------------------------------------------------
+  // The sample explained: the training point with the largest loss now (the one most worth
+  // explaining; after training most points' gradients are ~0), until the user picks one.
+  function followWorst() {
+    if (app.sampleChosen || !app.st || !app.data || app.st.worst === undefined) return;
+    if (app.sample !== app.st.worst) { app.sample = app.st.worst; sampleInfo(); }
+  }
   function sampleInfo() {
     const k = app.sample, p = app.data.points[k];
     $("sample").value = k;
-    $("sampleinfo").textContent = (k < app.data.n_train ? "training" : "test") + " point (" + p[0].toFixed(3) + ", " + p[1].toFixed(3) + "), class " + app.data.labels[k];
+    const where = (k < app.data.n_train ? "training" : "test") + " point (" + fmt(p[0]) + ", " + fmt(p[1]) + "), class " + app.data.labels[k];
+    $("sampleinfo").textContent = where + (app.sampleChosen ? "" : " · the largest loss now");
   }
   function selectSample(k) {
-    app.sample = k; sampleInfo(); render();
+    app.sampleChosen = true; app.sample = k; sampleInfo(); render();
     const s = app.selected;
     if (s && s.kind === "w") explainWeight(s.l, s.i, s.j);
     else if (s && s.kind === "n") showNeuron(s.l, s.i);
   }
-  function panel() { const p = $("panel"); p.innerHTML = ""; return p; }
+  function openPanel(wide) {
+    const box = $("explain");
+    box.classList.add("open"); box.classList.toggle("wide", !!wide);
+    const p = $("panel"); p.innerHTML = ""; return p;
+  }
+  function closePanel() {
+    const box = $("explain");
+    box.classList.remove("open", "wide");
+    app.selected = null; markSelection();
+  }
   function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+  function line(parts, cls) { // a line of text and number elements
+    const d = el("div", cls);
+    parts.forEach((x) => d.appendChild(typeof x === "string" ? document.createTextNode(x) : x));
+    return d;
+  }
   async function explainWeight(l, i, j) {
+    followWorst();
     app.selected = { kind: "w", l: l, i: i, j: j }; markSelection();
     let r;
     try { r = await call("explain", { l: l, i: i, j: j, sample: app.sample }); } catch (e) { return; }
-    const p = panel();
-    p.appendChild(el("div", null, "∂e/∂" + r.name + " for sample #" + r.sample + " at step " + r.step + " (the weight is " + fmt(r.weight) + ")"));
+    const p = openPanel(false), name = r.name, st = app.st;
+    const kind = el("span", "pg-kind", "one sample");
+    p.appendChild(line([kind, " ∂e/∂" + name + " for sample #" + r.sample + " (its own error e), at step " + r.step]));
+    p.appendChild(line([name + " = ", numEl("b", r.weight, "weight")]));
     const cmp = el("div", "pg-cmp");
-    const a = el("span", null, "Equation 8: "), av = el("b", null, String(r.equation8));
-    av.dataset.k = "eq8"; av.dataset.value = String(r.equation8); a.appendChild(av);
-    const b = el("span", null, "backward(): "), bv = el("b", null, String(r.backward));
-    bv.dataset.k = "backward"; bv.dataset.value = String(r.backward); b.appendChild(bv);
+    cmp.appendChild(line(["Equation 8: ", numEl("b", r.equation8, "eq8")]));
+    cmp.appendChild(line(["backward(): ", numEl("b", r.backward, "backward")]));
     const diff = Math.abs(r.equation8 - r.backward);
-    const ok = el("span", diff <= 1e-12 * Math.max(1, Math.abs(r.backward)) ? "pg-ok" : "pg-bad", "|difference| = " + diff.toExponential(1));
-    cmp.appendChild(a); cmp.appendChild(b); cmp.appendChild(ok); p.appendChild(cmp);
+    cmp.appendChild(el("span", diff <= 1e-12 * Math.max(1, Math.abs(r.backward)) ? "pg-ok" : "pg-bad", "|difference| = " + fmt(diff, 2)));
+    p.appendChild(cmp);
+    const g = j === 0 ? st.gB[l - 1][i - 1] : st.gW[l - 1][i - 1][j - 1];
+    p.appendChild(line([el("span", "pg-kind batch", "batch"), " the optimizer's last step used the batch mean ∂e/∂" + name + " = ", numEl("span", g, "batchgrad")]));
     const pre = el("pre", null, r.text); pre.dataset.k = "explanation"; p.appendChild(pre);
   }
   async function showNeuron(l, i) {
+    followWorst();
     app.selected = { kind: "n", l: l, i: i }; markSelection();
-    const p = panel();
+    const p = openPanel(true);
     p.appendChild(el("div", "pg-hint", "drawing the graph…"));
     let r;
     try { r = await call("neuron", { l: l, i: i, sample: app.sample }); } catch (e) { return; }
     p.innerHTML = "";
-    const head = el("div", null, "Neuron " + i + " of layer " + l + " for sample #" + r.sample + ": micrograd's scalar graph (b + w₁·x₁ + w₂·x₂ + …), ending in o·∂e/∂o, so after backward() each weight's grad is its ∂e/∂w (Equation 8). ");
+    const head = el("div", null, "Neuron " + oName(l, i) + " for sample #" + r.sample + " (one sample): micrograd's scalar graph b + w₁·x₁ + w₂·x₂ + …, ending in o·∂e/∂o, so after backward() each weight's grad is its ∂e/∂w (Equation 8). ");
     const btn = el("button", null, "open the step-through page");
     btn.dataset.k = "steppage";
     btn.addEventListener("click", async () => {
@@ -543,17 +609,34 @@ function mgnPlayground(root, transport) {
     p.appendChild(g);
   }
 
+  // ---- presentation mode: large text for a projector ------------------------------------------------------
+  function setPresent(on) {
+    root.classList.toggle("present", on);
+    $("present").setAttribute("aria-pressed", on ? "true" : "false");
+    if (layout) { buildNetwork(); render(); }
+  }
+
   // ---- start ------------------------------------------------------------------------------------------------
   (async () => {
     let ch;
     try { ch = await transport.start(); } catch (e) { message("could not start: " + (e.message || e)); return; }
     app.choices = ch;
+    learnFormulas(ch);
     setupControls(ch);
+    if (/[?&]present(=|&|$)/.test(window.location.search)) root.classList.add("present");
+    $("present").setAttribute("aria-pressed", root.classList.contains("present") ? "true" : "false");
+    $("present").addEventListener("click", () => setPresent(!root.classList.contains("present")));
+    $("closepanel").addEventListener("click", closePanel);
     const r = { dataset: await transport.call("dataset", {}), state: await transport.call("state", { since: 0 }) };
     await reloadAll(r);
     window.addEventListener("resize", () => { buildNetwork(); render(); });
     window.addEventListener("pagehide", () => { app.alive = false; transport.close(); });
-    root.addEventListener("keydown", (ev) => { if (ev.key === " " && ev.target.tagName !== "INPUT") { ev.preventDefault(); $("play").click(); } });
+    root.addEventListener("keydown", (ev) => {
+      const typing = ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT";
+      if (ev.key === " " && !typing) { ev.preventDefault(); $("play").click(); }
+      else if ((ev.key === "p" || ev.key === "P") && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey) setPresent(!root.classList.contains("present"));
+      else if (ev.key === "Escape") closePanel();
+    });
     app.ready = true;
     poll();
   })();
