@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test lint bench fuzz pictures notebooks notebooks-build clean
+.PHONY: demo test lint bench fuzz pictures notebooks notebooks-build site clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ notebooks: $(VENV)/.dev-installed
 # rebuild every notebooks/src/build_*.py and execute the notebooks in place, outputs included
 notebooks-build: $(VENV)/.dev-installed
 	$(PY) notebooks/src/build_all.py
+
+# the zero-install site (site/): JupyterLite + Pyodide + viz-js, from PyPI and npm only; needs Node/npm.
+# Serve it with `python -m http.server -d site` (README, "In the browser").
+site: $(VENV)/.demo-installed
+	$(PY) web/build_site.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
