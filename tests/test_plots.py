@@ -122,10 +122,14 @@ def test_bad_decision_boundary_inputs_are_clear_errors(X, y, kwargs, message):
         plot_decision_boundary(lambda x: Value(x[0]), X, y, **kwargs)
 
 
-def test_without_matplotlib_the_error_says_what_to_install(monkeypatch):
+def test_without_matplotlib_asking_for_it_says_what_to_install_and_auto_draws_svg(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install 'microgradnet\[plot\]'"):
-        plot_history(history())
+        plot_history(history(), backend="matplotlib")
+    assert plot_history(history()).svg.lstrip().startswith("<?xml")  # more in test_plots_svg.py
+    with pytest.raises(ValueError, match=r"\.svg, not \.png.*pip install"):
+        plot_history(history(), tmp_path / "c.png")
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_threshold_moves_the_boundary_for_models_trained_onto_0_1_targets():
