@@ -110,6 +110,17 @@ class Op:
             return tuple(d(*args, out) for d in self.derivatives)
         return tuple(d(*args, out, p) for d in self.derivatives)
 
+    def partners(self, n: int) -> list[int | None]:
+        """An n-ary row's local derivatives as operand positions: for each of its ``n`` operands,
+        the operand whose value is d out / d operand (a term ``x_i·x_k`` gives x_k towards x_i),
+        or None for the constant 1 (a term of one operand). Read from ``terms``."""
+        out: list[int | None] = [None] * n
+        for term in self.terms(n):  # type: ignore[misc]
+            if len(term) == 2:
+                i, k = term
+                out[i], out[k] = k, i
+        return out
+
     def phi(self, z: float) -> float:
         """φ(z) on a float, as a neuron applies it (with the row's ``default`` constant)."""
         return self.forward(z, self.default) if self.params else self.forward(z)  # type: ignore[misc]
@@ -197,16 +208,6 @@ def formula_functions() -> dict[str, Op]:
 
 
 # ---- the rows' text, filled in (the step-through page) -------------------------------------
-def _partner(row: Op, n: int, index: int) -> int | None:
-    """For an n-ary row: the operand whose value is d out / d operand #index (None: the
-    constant 1), read from the row's ``terms``: a term ``x_i·x_k`` gives x_k towards x_i."""
-    for term in row.terms(n):  # type: ignore[misc]
-        if index in term:
-            others = [k for k in term if k != index]
-            return others[0] if others else None
-    raise IndexError(f"{row.name}: operand {index} is in no term")
-
-
 def describe_forward(node: Any, names: Any) -> str:
     """The node's formula with ``names`` (a mapping node -> text) filled in, e.g. 'o = tanh(n)'.
     Give numbers as the names to get the arithmetic: 'o = tanh(0.8814)'."""
@@ -228,7 +229,7 @@ def describe_local(node: Any, index: int, names: Any, suffix: str = ".data") -> 
     if row is None:
         return "local"
     if row.terms is not None:
-        k = _partner(row, len(kids), index)
+        k = row.partners(len(kids))[index]
         return "1" if k is None else names[kids[k]] + suffix
     return row.text_locals[index].format(
         out=names[node] + suffix,
@@ -411,20 +412,18 @@ def _binary(name: str, forward: Callable[..., float], da: Derivative, db: Deriva
 
 
 def _nary(name: str, terms: Callable[[int], list[tuple[int, ...]]], **kw: Any) -> Op:
-    """An n-ary row: out = Σ over ``terms(n)`` of the product of the operands each names."""
+    """An n-ary row: out = Σ over ``terms(n)`` of each term, one operand or the product of two,
+    summed left to right (as the engine and compiled replay add them; an empty sum is 0.0)."""
 
     def forward(args: Sequence[Any]) -> Any:
-        total = 0.0
+        total: Any = None
         for term in terms(len(args)):
-            product = args[term[0]]
-            for k in term[1:]:
-                product = product * args[k]
-            total = total + product
-        return total
+            value = args[term[0]] if len(term) == 1 else args[term[0]] * args[term[1]]
+            total = value if total is None else total + value
+        return 0.0 if total is None else total
 
     def derivatives(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
-        partners = [_partner(row, len(args), k) for k in range(len(args))]
-        return tuple(1.0 if k is None else args[k] for k in partners)
+        return tuple(1.0 if k is None else args[k] for k in row.partners(len(args)))
 
     row = register(Op(name, 0, forward, (derivatives,), terms=terms, method=False, **kw))
     return row

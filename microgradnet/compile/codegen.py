@@ -42,7 +42,6 @@ _CHUNK = 64  # terms per generated statement of an n-ary sum (Python's compiler 
 _MAX_DEPTH = 40  # operations nested in one generated expression, at most
 _GATHER = 4  # a sum over at least this many repeats of a loop is written as a loop itself
 MIN_SAVED = 8  # a loop must save writing at least this many nodes of code
-_NARY = ("sum", "dot")
 
 _Inline = tuple  # (expression, nesting depth, operations in it): a node written where it is used
 
@@ -57,12 +56,24 @@ _Inline = tuple  # (expression, nesting depth, operations in it): a node written
 Ref = tuple
 
 
+def nary_row(key: str) -> _ops.Op | None:
+    """The row of an n-ary operation (sum, dot: its ``terms`` say how to write it), else None."""
+    row = _ops.OPS.get(key)
+    return row if row is not None and row.terms is not None else None
+
+
+def _plain_sum(key: str) -> bool:
+    """An n-ary row whose terms are single operands (a sum): its repeats can be gathered."""
+    row = nary_row(key)
+    return row is not None and all(len(t) == 1 for t in row.terms(3))  # type: ignore[misc]
+
+
 def template_for(node: Value) -> tuple[str, str, tuple[str, ...]]:
     """(operation key, forward template, local-derivative templates) of a node's operation.
 
     The one place that reads replay templates from the table of operations."""
     key = _ops.op_key(node)
-    if key in _NARY:
+    if nary_row(key) is not None:
         return key, "", ()
     row = _ops.OPS.get(key)
     if row is None or not row.replay:
@@ -364,7 +375,7 @@ class _Gen:
         count = self.count
         for item in self.items:
             if isinstance(item, _Node):
-                if item.key == "sum":
+                if _plain_sum(item.key):
                     item.gather = self._gathered(item.args)
                 grads = self.sneeds[item.ref[1]]
                 for a in item.args:
@@ -455,14 +466,9 @@ class _Gen:
         """``child.grad += local * g`` for every operand of ``nd`` that needs a gradient."""
         args = nd.args
         key = nd.key
-        if key == "sum":
-            locs = ["1.0"] * len(args)
-        elif key == "dot":
-            n = (len(args) - 1) // 2
-            locs = ["1.0"]
-            for j in range(1, len(args)):
-                other = args[j + n] if j <= n else args[j - n]
-                locs.append(other)  # type: ignore[arg-type]
+        nary = nary_row(key)
+        if nary is not None:  # the constant 1, or the value of the other operand of a product
+            locs = ["1.0" if k is None else args[k] for k in nary.partners(len(args))]
         else:
             locs = list(nd.locals_)
         gather = list(nd.gather)
@@ -483,7 +489,7 @@ class _Gen:
             j += 1
             if not self._need(a):
                 continue
-            if not isinstance(local, str):  # dot: the other operand's value
+            if not isinstance(local, str):  # a product's other operand: its value
                 self._mark(local)
                 local = self.value(local)
             elif "{" in local:
@@ -676,7 +682,7 @@ class _Gen:
             for nd in nds:
                 for k, a in enumerate(nd.args):
                     uses[a] = uses.get(a, 0) + 1
-                    if nd.key not in _NARY:
+                    if nary_row(nd.key) is None:
                         ph = "{a}" if k == 0 else "{b}"
                         if nd.forward.count(ph) != 1:
                             keep.add(a)
@@ -718,15 +724,13 @@ class _Gen:
         what = nd.what
         if inlined:
             what += f" or an operation written into it ({', '.join(sorted(set(inlined)))})"
-        if key in _NARY:
-            if key == "sum":
-                if nd.gather:
-                    self._emit_gathered_sum(lines, ind, what, names, list(nd.gather), target)
-                    return
-                terms = ["0.0", *names]
-            else:
-                n = (len(names) - 1) // 2
-                terms = [names[0], *(f"{names[1 + j]} * {names[1 + n + j]}" for j in range(n))]
+        nary = nary_row(key)
+        if nary is not None:
+            if nd.gather:
+                self._emit_gathered_sum(lines, ind, what, names, list(nd.gather), target)
+                return
+            # the row's terms, left to right (the sign of an all -0.0 sum aside, as the engine adds)
+            terms = [" * ".join(names[k] for k in term) for term in nary.terms(len(names))]  # type: ignore[misc]
             if len(terms) <= _CHUNK:
                 expr = " + ".join(terms)
             else:
