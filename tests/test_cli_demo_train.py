@@ -207,3 +207,31 @@ def test_train_compile_saves_the_same_weights_as_eager_training(tmp_path, capsys
         assert main(argv) == 0
         saved.append([p.data for p in load_model(path).parameters()])
     assert saved[1] == pytest.approx(saved[0], rel=1e-12, abs=1e-15)
+
+
+WITHOUT_MATPLOTLIB = """
+import sys
+for name in ("matplotlib", "matplotlib.figure", "numpy"):
+    sys.modules[name] = None  # as in a plain `pip install microgradnet`
+from microgradnet.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def without_matplotlib(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_MATPLOTLIB, *argv], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_without_matplotlib_demo_draws_svg_and_train_refuses_png_before_training(tmp_path):
+    done = without_matplotlib("demo", "--steps", "3", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    for name in ("decision_boundary.svg", "loss_curve.svg"):
+        assert (tmp_path / "out" / name).read_text().startswith("<?xml") and name in done.stdout
+    done = without_matplotlib("train", "--steps", "3", "--plot", str(tmp_path / "b.png"))
+    assert done.returncode == 2 and "training MLP" not in done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1 and ".svg, not .png" in done.stderr
+    done = without_matplotlib("train", "--steps", "3", "--samples", "20", "--plot", str(tmp_path / "b.svg"),
+                              "--plot-history", str(tmp_path / "h.svg"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b.svg").read_text().startswith("<?xml") and (tmp_path / "h.svg").exists()

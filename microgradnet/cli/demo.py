@@ -25,7 +25,7 @@ what it does:
 
 examples:
   microgradnet demo                     # writes decision_boundary.png, loss_curve.png, model.json
-                                        # into ./microgradnet-out
+                                        # into ./microgradnet-out (.svg without matplotlib)
   microgradnet demo --out results --steps 50
   microgradnet demo --neuron            # o = tanh(x1·w1 + x2·w2 + b): every node's data and grad
 """
@@ -98,18 +98,16 @@ def _run_moons(args: argparse.Namespace, out: str) -> int:
         path = os.path.join(out, "model.json")
         model.save(path)
         written.append(path)
-        from ..viz.plots import plot_decision_boundary, plot_history
+        from ..viz.plots import plot_decision_boundary, plot_history, use_svg
 
-        try:
-            path = os.path.join(out, "decision_boundary.png")
-            title = f"Moons: decision boundary after {len(history)} steps"
-            plot_decision_boundary(model, X, y, path, title=title)
-            written.append(path)
-            path = os.path.join(out, "loss_curve.png")
-            plot_history(history, path, title="micrograd's moons demo")
-            written.append(path)
-        except ImportError as exc:  # matplotlib is an optional extra
-            print(f"no pictures: {exc}")
+        kind = "svg" if use_svg("auto", "demo") else "png"  # matplotlib is an optional extra
+        path = os.path.join(out, f"decision_boundary.{kind}")
+        title = f"Moons: decision boundary after {len(history)} steps"
+        plot_decision_boundary(model, X, y, path, title=title)
+        written.append(path)
+        path = os.path.join(out, f"loss_curve.{kind}")
+        plot_history(history, path, title="micrograd's moons demo")
+        written.append(path)
     except OSError as exc:
         raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
     print("wrote:")

@@ -226,6 +226,13 @@ def run(args: argparse.Namespace) -> int:
     ):
         if path is not None:
             check_output_file(flag, path, suffixes)
+            if suffixes:  # without matplotlib only .svg can be drawn: say so before training
+                from ..viz.plots import use_svg
+
+                try:
+                    use_svg("auto", flag, path)
+                except ValueError as exc:
+                    raise CLIError(str(exc)) from None
     X, y = _dataset(args)
     k = len(set(y))
     loss = losses.get(args.loss or losses.default_loss(k))
