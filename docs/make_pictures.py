@@ -111,7 +111,7 @@ def step_through_png(out: Path, chromium: str | None = None, step: int = 4) -> P
     chain rule at x2*w2, ``x2.grad += (x2*w2).grad × w2.data``: each factor's grad is the other
     factor's data; x1 and w1 still wait at grad 0). Returns None, with a message, when chromium is missing."""
     from microgradnet.viz import to_html
-    from microgradnet.viz.html import step_through
+    from microgradnet.viz.step_through import step_through
 
     chromium = chromium or find_chromium()
     if chromium is None:

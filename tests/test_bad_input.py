@@ -33,7 +33,7 @@ from microgradnet.expr import ExprError, build
 from microgradnet.torch_bridge import to_torch
 from microgradnet.viz import draw_dot, draw_mlp, svg, trace, write
 from microgradnet.viz import plots as P
-from microgradnet.viz.html import step_through, to_html
+from microgradnet.viz.step_through import step_through, to_html
 
 NAN, INF = math.nan, math.inf
 

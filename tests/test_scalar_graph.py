@@ -225,7 +225,7 @@ def test_draw_dot_of_a_neuron_shows_the_lectures_nodes_with_typeset_labels():
     out = Neuron(2)([Value(1.0, label="x_1"), Value(2.0, label="x_2")])
     out.backward()
     source = draw_dot(out).source
-    for text in ("w¹₁,₁·o⁰₁", "w¹₁,₂·o⁰₂", "z¹₁", "o¹₁", "b¹₁", "w¹₁,₁"):
+    for text in ("w¹₁,₁·x₁", "w¹₁,₂·x₂", "z¹₁", "o¹₁", "b¹₁", "w¹₁,₁"):  # a product names the input it reads
         assert text in source, text
     assert "Σ w·x + b" not in source
     assert "Σ w·x + b" in draw_dot(Neuron(2, fused=True)([Value(1.0), Value(2.0)])).source
@@ -250,7 +250,7 @@ def test_draw_dot_boxes_every_neuron_with_its_products_and_sums(fused):
             box = boxes[f"cluster_layer{ell}_neuron{i}"]  # up to the next box
             assert N.typeset(N.bias(ell, i)) in box
             if not fused:
-                assert N.typeset(N.product(ell, i, 1)) in box
+                assert N.typeset(N.weight(ell, i, 1)) + "·" in box  # the product w·(the input it reads)
 
 
 @GRAPHS
@@ -264,7 +264,7 @@ def test_worksheet_colours_and_numbering_work_on_both_graphs(fused):
     assert f"grad {out.grad:.4f}" in sheet
     assert sum(1 for _ in re.finditer(r"grad \d", sheet)) == 1  # only the root's gradient shows
     coloured = draw_dot(out, color="grad").source
-    assert "fillcolor" in coloured
+    assert "BGCOLOR=" in coloured  # the tables are filled
     numbered = draw_dot(out, number=True).source
     ops = sum(1 for v in reachable(out) if v._prev)
     for k in (1, ops):  # backward() applies every operation once: numbers 1..ops
@@ -301,7 +301,7 @@ def test_the_collapsed_view_above_max_nodes_finds_every_neuron(fused):
 @GRAPHS
 def test_step_through_page_on_both_graphs(tmp_path, fused):
     from microgradnet.viz import to_html
-    from microgradnet.viz.html import page_data, step_through
+    from microgradnet.viz.step_through import page_data, step_through
 
     model = MLP(2, [2, 1], rng=6, fused=fused)
     out = model([Value(0.5, label="x_1"), Value(-1.0, label="x_2")])

@@ -13,7 +13,7 @@ from microgradnet import Value
 from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import step_gif, step_images
-from microgradnet.viz.html import fmt
+from microgradnet.viz.step_through import fmt
 from tests.graphs import lecture_neuron
 
 SVG = "{http://www.w3.org/2000/svg}"

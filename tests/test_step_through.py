@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradnet import Value
-from microgradnet.walk import topological_order
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
-from microgradnet.viz.html import fmt, step_through, to_html
+from microgradnet.viz.step_through import fmt, step_through, to_html
+from microgradnet.walk import topological_order
 from tests.graphs import lecture_expression
 from tests.graphs import lecture_neuron_and_leaves as lecture_neuron
 from tests.oracles import central_difference, close
@@ -330,14 +330,15 @@ def test_a_fused_neuron_node_fills_in_every_product(tmp_path):
 
 
 def test_the_filled_in_formula_comes_from_the_same_rule_text(tmp_path, monkeypatch):
-    """One op-specific formatter: the numbers version is _rule fed numbers instead of names."""
-    import microgradnet.viz.html as page
+    """One op-specific formatter: the numbers version is the table's describe_forward fed
+    numbers instead of names."""
+    import microgradnet.viz.step_through as page
 
     root, _ = lecture_neuron()
     def stub(node, names):
         return f"{names[node]} = F⟨{', '.join(names[c] for c in node._prev)}⟩"
 
-    monkeypatch.setattr(page, "_rule", stub)
+    monkeypatch.setattr(page._ops, "describe_forward", stub)
     data = page_data(to_html(root, tmp_path / "n.html"))
     assert data["forward"][-1]["formula"] == "o = F⟨n⟩"
     assert data["forward"][-1]["numbers"] == "= F⟨0.8814⟩ = 0.7071"
@@ -362,6 +363,22 @@ def draw_dot_numbers(root: Value) -> dict[Value, int]:
     return {nodes[i]: k for i, k in found.items()}
 
 
+def draw_dot_names(root: Value) -> dict[Value, str]:
+    """The name draw_dot writes in each Value's table (its first cell, unless that is a number)."""
+    import html
+
+    from microgradnet.viz.dot import draw_dot, trace
+
+    nodes, _ = trace(root)
+    source = draw_dot(root, max_nodes=None, clusters=False).source
+    out = {}
+    for m in re.finditer(r"\bv(\d+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD>", source):
+        text = html.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
+        if not text.startswith(("data ", "grad ")):
+            out[nodes[int(m.group(1))]] = text
+    return out
+
+
 @pytest.mark.parametrize("build", ["neuron", "mlp"])
 def test_unlabelled_nodes_have_draw_dots_numbers_and_constants_their_value(tmp_path, build):
     if build == "neuron":
@@ -371,13 +388,17 @@ def test_unlabelled_nodes_have_draw_dots_numbers_and_constants_their_value(tmp_p
         root = scalar_mlp_loss()
     nodes = topological_order(root)
     numbers = draw_dot_numbers(root)
+    named = draw_dot_names(root)  # a neuron's partial sums: z¹₁ (j≤1), as the article would
     assert numbers, "draw_dot numbered nothing"
+    assert (build == "mlp") == any("(j≤" in name for v, name in named.items() if not v.label)
     data = page_data(to_html(root, tmp_path / "p.html"))
     checked = 0
     for v, row in zip(nodes, data["nodes"]):
         if v.label:
             continue
-        if v._prev:
+        if v in named:
+            assert row["name"] == f"({named[v]})" and row["text"] == named[v]
+        elif v._prev:
             assert row["name"] == f"#{numbers[v]}" and row["text"] == f"#{numbers[v]}"
         else:
             assert row["name"] == f"({fmt(v.data)})"

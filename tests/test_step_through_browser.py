@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from microgradnet import Value
-from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
-from microgradnet.viz.html import fmt, step_through, to_html
+from microgradnet.viz.step_through import fmt, step_through, to_html
+from microgradnet.walk import topological_order
 from tests.browser import chromium, needs_chromium
 from tests.graphs import lecture_expression, lecture_neuron
 

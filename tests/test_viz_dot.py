@@ -6,6 +6,7 @@ independent traversal written here, never from draw_dot's own output.
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import time
@@ -19,10 +20,10 @@ from hypothesis import strategies as st
 
 import microgradnet
 from microgradnet import Value
-from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import available_engines, draw_dot, svg, trace
 from microgradnet.viz.dot import GRAD_COLORS
+from microgradnet.walk import topological_order
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -75,16 +76,14 @@ def article(label: str) -> str:
 
 
 def records(source: str) -> dict[str, tuple[str, ...]]:
-    """Record fields by node id: ``{ a | b }`` (fields side by side) and ``a | b`` (stacked,
-    as in left-to-right pictures) both read as ("a", "b")."""
+    """The cells of each Value's table by node id, as text (tags dropped, entities read):
+    ``<TABLE><TR><TD>a</TD></TR><TR><TD>b</TD></TR></TABLE>`` reads as ("a", "b")."""
     out = {}
     for uid, attrs in node_blocks(source).items():
-        m = re.search(r'label="((?:[^"\\]|\\.)*)"', attrs)
-        if m and "shape=" not in attrs:
-            text = m.group(1).strip()
-            if text.startswith("{ ") and text.endswith(" }"):
-                text = text[2:-2]
-            out[uid] = tuple(f.strip() for f in text.split(" | "))
+        m = re.search(r"label=<(<TABLE.*</TABLE>)>", attrs)
+        if m:
+            cells = re.findall(r"<TD[^>]*>(.*?)</TD>", m.group(1))
+            out[uid] = tuple(html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells)
     return out
 
 
@@ -241,8 +240,8 @@ def test_tiny_gradients_are_not_shown_as_zero():
     tiny.backward()
     source = draw_dot(out).source
     assert "grad 0.0010" in source  # d out / d a = 1e-3: four decimals are enough
-    assert "data 1.000e-10" in source  # but 1e-10 must not read 0.0000
-    assert "grad 1.000e-08" in draw_dot(tiny).source
+    assert "data 1e-10" in source  # but 1e-10 must not read 0.0000
+    assert "grad 1e-8" in draw_dot(tiny).source
 
 
 labels = st.text(min_size=0, max_size=40)
@@ -254,6 +253,10 @@ labels = st.text(min_size=0, max_size=40)
 def test_any_label_text_gives_valid_dot_that_renders_and_shows_the_label(engine, label, op):
     a = Value(1.0, label=label)
     out = Value(2.0, (a,), op, label=label)
+    if engine == "wasi":  # it would draw each table as its node's id: refused, naming the fix
+        with pytest.raises(microgradnet.viz.GraphvizUnavailable, match="HTML-like labels"):
+            svg(draw_dot(out), engine=engine)
+        return
     picture = svg(draw_dot(out), engine=engine)
     texts = svg_texts(picture)  # parses: the SVG is well-formed XML
     printable = "".join(ch for ch in label if ch.isprintable())
@@ -266,7 +269,7 @@ def test_any_label_text_gives_valid_dot_that_renders_and_shows_the_label(engine,
 
 # ---- teaching options ------------------------------------------------------------------------
 def fill_of(source: str, uid: str) -> str | None:
-    m = re.search(r'fillcolor="([^"]+)"', node_blocks(source)[uid])
+    m = re.search(r'BGCOLOR="([^"]+)"', node_blocks(source)[uid])
     return m.group(1) if m else None
 
 
@@ -454,9 +457,10 @@ def test_collapsed_neuron_boxes_are_drawn_in_order_neuron_1_on_top(engine):
 def test_max_nodes_none_draws_every_node():
     loss, _ = training_graph(2)
     nodes, _ = trace(loss)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         source = draw_dot(loss, max_nodes=None).source
+    assert not [w for w in caught if "collapsed" in str(w.message)]
     assert sum(1 for a in node_blocks(source).values() if "data " in a) == len(nodes)
 
 

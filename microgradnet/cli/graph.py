@@ -217,7 +217,7 @@ def _write_picture(root: object, path: Path, title: str | None) -> Path:
         raise CLIError(f"-o {path} is a folder; give a file name such as graph.svg")
     try:
         if suffix in (".html", ".htm"):
-            from ..viz.html import to_html
+            from ..viz.step_through import to_html
 
             return to_html(root, path, title=title)  # type: ignore[arg-type]
         from ..viz.dot import draw_dot

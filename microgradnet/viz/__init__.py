@@ -4,7 +4,7 @@
 - ``draw_mlp(model)``: an MLP as neurons and weighted edges (``mlp.py``)
 - ``write(graph, 'out.svg')`` (alias ``save``), ``svg(graph)``: rendering, with or without a system Graphviz
   (``render.py``)
-- ``to_html(root, path)``: a page stepping through backward() (``html.py``)
+- ``to_html(root, path)``: a page stepping through backward() (``step_through.py``)
 - ``plot_history``, ``plot_decision_boundary``: matplotlib plots (``plots.py``, needs the
   ``plot`` extra); imported on first use, so this package imports without matplotlib.
 """
@@ -36,14 +36,14 @@ __all__ = [
 ]
 
 _LAZY = {
-    "to_html": "html",
+    "to_html": "step_through",
     "step_images": "slides",
     "step_gif": "slides",
     "plot_history": "plots",
     "plot_decision_boundary": "plots",
     "animate_training": "animate",  # a GIF of the decision regions and the loss during fit
     "playground": ".playground",  # microgradnet.playground: the live training page in Jupyter
-    "worksheet": "worksheet",  # print-ready PDF worksheets and answer keys (needs fpdf2)
+    "worksheet": "worksheets",  # print-ready PDF worksheets and answer keys (needs fpdf2)
 }
 
 

@@ -138,7 +138,8 @@ def _scalar_neuron(
         members.append(m)
         for c in _kids(m):
             label = _label(c)
-            if not label:
+            parsed = notation.parse(label) if label else None
+            if not label or (parsed is not None and parsed.kind == "partial"):
                 if _op(c) == "+" and readers[id(c)] == 1:
                     stack.append(c)  # a partial sum b + w_1·x_1 + ... + w_k·x_k
                 continue
@@ -154,6 +155,43 @@ def _scalar_neuron(
                     if gpos is not None and gpos[:2] == key:
                         params.append((g, gpos))
     return members, params
+
+
+def article_names(nodes: list[Any], structure: Structure) -> dict[int, str]:
+    """Names (plain form, ``notation``'s) for the nodes of MLP neurons that the graph leaves
+    unnamed or names apart from what they read, by id:
+
+    - a partial sum of neuron (ℓ, i), unlabelled in micrograd's graph: ``z^ℓ_i (j≤k)``;
+    - a product ``w^ℓ_{i,j}·o^{ℓ-1}_j`` whose operand is labelled otherwise (an input ``x_1``,
+      which the article calls o⁰₁): ``w^ℓ_{i,j}·x_1``, so a leaf and its uses share one name.
+
+    ``nodes`` come children first (as ``dot.trace`` returns them).
+    """
+    names: dict[int, str] = {}
+    terms: dict[int, int] = {}  # id(partial sum) -> products summed so far
+    for n in nodes:
+        key = structure.neuron_of.get(id(n))
+        if key is None:
+            continue
+        label = _label(n)
+        name = notation.parse(label) if label else None
+        if name is not None and name.kind == "product" and _op(n) == "*":
+            kids = _kids(n)
+            weight = next((c for c in kids if _parameter(c) is not None), None)
+            operand = next((c for c in kids if c is not weight), None)
+            if weight is not None and operand is not None and _label(operand):
+                shown = f"{_label(weight)}{notation.DOT}{_label(operand)}"
+                if shown != label:
+                    names[id(n)] = shown
+        elif not label and _op(n) == "+":
+            k = 0
+            for c in _kids(n):
+                cname = notation.parse(_label(c))
+                k += terms.get(id(c), 0) + (cname is not None and cname.kind == "product")
+            if k:
+                terms[id(n)] = k
+                names[id(n)] = notation.partial_sum(key[0], key[1], k)
+    return names
 
 
 def _op_name(n: Any) -> str:
@@ -279,7 +317,7 @@ def _describe(
     count = _count(len(members), "Value")
     if key[0] == "root":
         n = members[0]
-        fields = [f(L.pretty(_label(n)))] if _label(n) else []
+        fields = [f(notation.typeset(_label(n)))] if _label(n) else []
         fields += [
             f(f"data {L.number(n.data, precision)}"),
             f(f"grad {L.number(getattr(n, 'grad', 0), precision)}"),
@@ -298,7 +336,8 @@ def _describe(
         acts = " → ".join(neuron.activations) or "linear"
         params = [neuron.params[j] for j in sorted(neuron.params)]
         lines = [
-            f"{L.pretty(_label(p))} = {L.number(p.data, 3)}, grad {L.number(getattr(p, 'grad', 0), 3)}"
+            f"{notation.typeset(_label(p))} = {L.number(p.data, 3)}, "
+            f"grad {L.number(getattr(p, 'grad', 0), 3)}"
             for p in params[:_SHOWN_PARAMS]
         ]
         if len(params) > _SHOWN_PARAMS:

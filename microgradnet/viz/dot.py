@@ -17,16 +17,18 @@ import html
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import graphviz
-
 from .. import ops as _ops
+from ..engine import Value
+from ..notation import FONT, typeset
+from ..walk import backward_order
 from . import labels as L
-from .collapse import draw_collapsed, mlp_structure
+from .collapse import Structure, article_names, draw_collapsed, mlp_structure
 from .render import Digraph
 
-__all__ = ["trace", "draw_dot", "children", "GRAD_COLORS"]
+__all__ = ["trace", "draw_dot", "children", "backward_numbers", "GRAD_COLORS"]
 
 
 # Diverging, colour-blind-safe palette (ColorBrewer RdBu): negative red, positive blue.
@@ -138,6 +140,75 @@ _TITLES = {
 }
 
 
+SIZES = {"16:9": (1920, 1080), "4:3": (1024, 768)}  # size= for slides: the screen it fills, in px
+
+
+@dataclass(frozen=True)
+class Options:
+    """draw_dot's options, checked once (:meth:`check`): every error names the option."""
+
+    rankdir: str
+    color: str | None
+    hidden: frozenset[str]
+    max_nodes: int | None
+    collapse: str | None
+    precision: int
+    fields: tuple[str, ...]
+    fontsize: float
+    scale: float | None
+    screen: tuple[int, int] | None
+    layer: int | None
+
+    @classmethod
+    def check(cls, *, rankdir: Any, color: Any, hide: Any, answer_key: bool, max_nodes: Any, collapse: Any,
+              precision: Any, fields: Any, fontsize: Any, scale: Any, size: Any, layer: Any) -> Options:
+        _choice("rankdir", rankdir, ("auto", "LR", "RL", "TB", "BT"))
+        _choice("color", color, (None, "grad", "data"))
+        _choice("collapse", collapse, (None, "neuron", "layer"))
+        hidden = frozenset() if answer_key else _hidden(hide)
+        if color is not None and color in hidden:
+            raise ValueError(f"color={color!r} would give away the hidden {color} values; drop one of them")
+        L.check_precision(precision)
+        if max_nodes is not None and (not _whole(max_nodes) or max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
+        shown = (fields,) if isinstance(fields, str) else tuple(fields)
+        if not shown or set(shown) - {"data", "grad"}:
+            raise ValueError(f"fields= takes 'data', 'grad' or both, got {fields!r}")
+        if not _real(fontsize) or not 4 <= fontsize <= 72:
+            raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
+        if scale is not None and (not _real(scale) or not 0.05 <= scale <= 20):
+            raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
+        if layer is not None and (not _whole(layer) or layer < 1):
+            raise ValueError(f"layer must be a layer number (1 for the first) or None, got {layer!r}")
+        return cls(rankdir, color, hidden, max_nodes, collapse, precision, shown, float(fontsize), scale,
+                   _screen(size), layer)
+
+
+def _choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
+    if value not in choices or isinstance(value, bool):
+        raise ValueError(f"{name}= takes {', '.join(map(repr, choices))}; got {value!r}")
+
+
+def _whole(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _real(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _screen(size: Any) -> tuple[int, int] | None:
+    """size=: None (a notebook cell), '16:9' (1,920×1,080), '4:3' (1,024×768) or 'WxH' in px."""
+    if size is None:
+        return None
+    if isinstance(size, str) and size in SIZES:
+        return SIZES[size]
+    parts = size.lower().split("x") if isinstance(size, str) else []
+    if len(parts) == 2 and all(p.strip().isdigit() and 100 <= int(p) <= 20_000 for p in parts):
+        return int(parts[0]), int(parts[1])
+    raise ValueError(f"size= takes None, '16:9', '4:3' or a screen like '1920x1080'; got {size!r}")
+
+
 def draw_dot(
     root: Any,
     format: str = "svg",
@@ -156,6 +227,8 @@ def draw_dot(
     fontsize: float = 14.0,
     scale: float | None = None,
     compact: bool = False,
+    size: str | None = None,
+    layer: int | None = None,
 ) -> Digraph:
     """Draw the computation graph of ``root`` (a Value, or a list of Values).
 
@@ -166,12 +239,17 @@ def draw_dot(
     Sized for the medium: in Jupyter the picture shrinks to the cell's width and is never cut
     off, and its text stays at 12 px or more (in a 1,280-px notebook). ``rankdir='auto'``
     lays it out left to right when that is legible at that width, else top to bottom (and
-    says so under the picture); a graph that fits neither way is shown with 12-px text in a
-    box that scrolls sideways, with a note. ``rankdir='TB'`` (top to bottom) suits printed
+    says so under the picture). A graph that is legible neither way says so (a warning and a
+    note under the picture) and names the readable alternatives: ``layer=ℓ`` (one layer of an
+    MLP per picture) or ``collapse='neuron'``. ``rankdir='TB'`` (top to bottom) suits printed
     worksheets and tall screens; ``'LR'`` is micrograd's picture.
 
+    - ``size='16:9'`` (1,920×1,080 px), ``'4:3'`` (1,024×768) or ``'WxH'``: for a slide or a
+      projector: the direction whose text is larger on that screen, scaled to fit it.
+    - ``layer=ℓ``: only layer ℓ of an MLP graph, fed by the values it reads (drawn as inputs).
     - ``fontsize``: text size in points (Graphviz's 14 by default); ``scale``: show the
-      picture at this multiple of its size in Jupyter (None: fit the cell).
+      picture at this multiple of its size in Jupyter (None: fit the cell). Indices (w¹₂,₁)
+      are drawn 1.35× larger than the text, so they stay legible.
     - ``color='grad'`` (or ``'data'``): fill each node by the sign and size of its gradient
       (blue positive, red negative, darker = larger; colour-blind safe), with a one-line legend.
     - ``hide='grad'``: a backward worksheet, every gradient but the root's left blank;
@@ -185,77 +263,122 @@ def draw_dot(
       see MAX_LAYOUT), warn and draw a collapsed view: one box per neuron, per layer, or per
       kind of operation. ``None``: no limit, draw every node.
     - ``collapse='neuron'`` or ``'layer'`` forces the collapsed view.
-    """
-    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if color not in (None, "grad", "data"):
-        raise ValueError(f"color= takes None, 'grad' or 'data', got {color!r}")
-    hidden = frozenset() if answer_key else _hidden(hide)
-    if color is not None and color in hidden:
-        raise ValueError(f"color={color!r} would give away the hidden {color} values; drop one of the two")
-    L.check_precision(precision)
-    if max_nodes is not None and (
-        not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
-    if collapse not in (None, "neuron", "layer"):
-        raise ValueError(f"collapse= takes None, 'neuron' or 'layer', got {collapse!r}")
-    shown_fields = (fields,) if isinstance(fields, str) else tuple(fields)
-    if not shown_fields or set(shown_fields) - {"data", "grad"}:
-        raise ValueError(f"fields= takes 'data', 'grad' or both, got {fields!r}")
-    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
-        raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
-    if scale is not None and (
-        isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.05 <= scale <= 20
-    ):
-        raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
 
+    Unnamed partial sums of a neuron are named as the article would (``z¹₁ (j≤2)``), and a
+    product shows the name of the value it reads (``w¹₁,₁·x₁`` when the input is ``x₁``).
+    """
+    opt = Options.check(rankdir=rankdir, color=color, hide=hide, answer_key=answer_key, max_nodes=max_nodes,
+                        collapse=collapse, precision=precision, fields=fields, fontsize=fontsize,
+                        scale=scale, size=size, layer=layer)
     roots = _roots(root)
     nodes, edges = trace(roots)
-    hidden_nodes = _long_edge_cost(nodes) if max_nodes is None or len(nodes) <= max_nodes else 0
+    cut: frozenset[int] = frozenset()
+    if opt.layer is not None:
+        nodes, edges, cut = _one_layer(nodes, edges, opt.layer)
+    hidden_nodes = _long_edge_cost(nodes, cut) if max_nodes is None or len(nodes) <= max_nodes else 0
     too_big = max_nodes is not None and (len(nodes) > max_nodes or hidden_nodes > MAX_LAYOUT)
     if collapse is not None or too_big:
-        if collapse is None:
-            why = (
-                f"the graph has {len(nodes):,} Values, more than max_nodes={max_nodes}"
-                if len(nodes) > max_nodes  # type: ignore[operator]
-                else f"the graph's {len(nodes):,} Values are joined by long edges (inputs reused far "
-                "down the graph) that would keep Graphviz busy for minutes"
-            )
-            warnings.warn(
-                f"draw_dot: {why}; drawing a collapsed view (one box per neuron, layer or operation). "
-                "Pass max_nodes=None to draw every node (Graphviz may take minutes).",
-                stacklevel=2,
-            )
-        g = draw_collapsed(
-            nodes,
-            edges,
-            roots,
-            by=collapse,
-            format=format,
-            rankdir="LR" if rankdir == "auto" else rankdir,
-            max_nodes=max_nodes,
-            precision=precision,
-            title=title,
-        )
-        g.scale = scale
-        return g
-
+        return _collapsed(nodes, edges, roots, opt, format=format, title=title, hidden_nodes=hidden_nodes)
     if title is None and hide is not None:
-        title = "Answer key" if answer_key else _TITLES.get(hidden, "Worksheet")
+        title = "Answer key" if answer_key else _TITLES.get(opt.hidden, "Worksheet")
+    if title is None and opt.layer is not None:
+        title = f"Layer {opt.layer}"
 
     def build(direction: str, boxes: bool | str = clusters) -> Digraph:
         return _build(
-            nodes, edges, roots, direction, format=format, color=color, hidden=hidden, number=number,
-            clusters=boxes, precision=precision, title=title, fields=shown_fields,
-            fontsize=float(fontsize), hidden_nodes=hidden_nodes, compact=bool(compact),
+            nodes, edges, roots, direction, format=format, color=color, hidden=opt.hidden, number=number,
+            clusters=boxes, precision=precision, title=title, fields=opt.fields, fontsize=opt.fontsize,
+            hidden_nodes=hidden_nodes, compact=bool(compact), cut=cut,
         )
 
-    if rankdir != "auto":
+    if opt.screen is not None:
+        g = _fit_screen(build, opt.rankdir, opt.screen)
+    elif rankdir != "auto":
         g = build(rankdir)
     else:
         g = _choose_direction(build, scale, clusters == "auto")
     g.scale = scale
+    return g
+
+
+def _one_layer(
+    nodes: list[Any], edges: list[tuple[Any, Any]], layer: int
+) -> tuple[list[Any], list[tuple[Any, Any]], frozenset[int]]:
+    """The nodes of MLP layer ``layer`` and the values they read from outside it (``cut``: drawn
+    as inputs, without the operation that made them)."""
+    structure = mlp_structure(nodes, edges)
+    inside = {k for k, key in structure.neuron_of.items() if key[0] == layer}
+    if not inside:
+        found = sorted({key[0] for key in structure.neuron_of.values()})
+        raise ValueError(f"draw_dot: layer={layer} is not in this graph (its MLP layers: {found or 'none'})")
+    kept = [(c, p) for c, p in edges if id(p) in inside]
+    cut = frozenset(id(c) for c, _ in kept if id(c) not in inside)
+    return [n for n in nodes if id(n) in inside or id(n) in cut], kept, cut
+
+
+def _collapsed(nodes: list[Any], edges: list[tuple[Any, Any]], roots: list[Any], opt: Options, *,
+               format: str, title: str | None, hidden_nodes: int) -> Digraph:
+    """The collapsed view, with a warning when the size of the graph (not the caller) chose it."""
+    if opt.collapse is None:
+        why = (
+            f"the graph has {len(nodes):,} Values, more than max_nodes={opt.max_nodes}"
+            if len(nodes) > opt.max_nodes  # type: ignore[operator]
+            else f"the graph's {len(nodes):,} Values are joined by long edges (inputs reused far "
+            "down the graph) that would keep Graphviz busy for minutes"
+        )
+        warnings.warn(
+            f"draw_dot: {why}; drawing a collapsed view (one box per neuron, layer or operation). "
+            "Pass max_nodes=None to draw every node (Graphviz may take minutes).",
+            stacklevel=3,
+        )
+    g = draw_collapsed(
+        nodes, edges, roots, by=opt.collapse, format=format,
+        rankdir="LR" if opt.rankdir == "auto" else opt.rankdir,
+        max_nodes=opt.max_nodes, precision=opt.precision, title=title,
+    )
+    g.scale = opt.scale
+    return g
+
+
+def _too_small(g: Digraph, text: float, where: str) -> None:
+    """Say (a warning and a note under the picture) that the picture cannot be read, and how to
+    draw one that can."""
+    from .render import MIN_TEXT_PX
+
+    if text >= MIN_TEXT_PX:
+        return
+    hint = (
+        f"too large to read {where}: its smallest text would be {text:.1f} px (under {MIN_TEXT_PX:.0f}); "
+        + ("draw one layer at a time (draw_dot(..., layer=1), layer=2, ...) or one box per neuron "
+           "(collapse='neuron')" if "cluster_layer" in g.source or "layer" in (g.note or "")
+           else "hide a field (fields=('grad',)) or draw a smaller part of the graph")
+    )
+    g.note = f"{g.note}; {hint}" if g.note else hint
+    warnings.warn(f"draw_dot: the picture is {hint}", stacklevel=4)
+
+
+def _fit_screen(build: Any, rankdir: str, screen: tuple[int, int]) -> Digraph:
+    """size=: the direction whose smallest text is larger once the picture fits the screen,
+    scaled down by Graphviz to fit it (size attribute, in inches at 96 px per inch)."""
+    from .render import GraphvizUnavailable, RenderError, measure
+
+    w, h = screen
+    best: tuple[float, Digraph] | None = None
+    for direction in ("LR", "TB") if rankdir == "auto" else (rankdir,):
+        g = build(direction)
+        try:
+            m = measure(g.svg_text())
+        except (GraphvizUnavailable, RenderError):
+            best = best or (0.0, g)
+            continue
+        text = m.min_text * min(1.0, w / m.width, h / m.height)
+        if best is None or text > best[0]:
+            best = (text, g)
+    assert best is not None
+    text, g = best
+    g.attr(size=f"{w / 96:g},{h / 96:g}")
+    if text > 0:
+        _too_small(g, text, f"on a {w:,}×{h:,} screen")
     return g
 
 
@@ -294,12 +417,25 @@ def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool) -> 
                     f"fits a {CELL_WIDTH:,}-px notebook cell with legible text (clusters=True keeps them)"
                 )
                 return plain
-        if not legible(fit(measure(best.svg_text()), scale=scale)) and "cluster_layer" in best.source:
-            hint = "too wide for legible text in either direction; collapse='neuron' draws one box per neuron"
-            best.note = f"{best.note}; {hint}" if best.note else hint
+        shrunk = measure(best.svg_text())
+        shown_text = shrunk.min_text * min(1.0, CELL_WIDTH / shrunk.width)
+        _too_small(best, shown_text, f"in a {CELL_WIDTH:,}-px cell")
         return best
     except (GraphvizUnavailable, RenderError):
         return wide  # no engine to measure with: micrograd's left-to-right picture
+
+
+def backward_numbers(roots: Sequence[Any], nodes: list[Any] | None = None) -> dict[int, int]:
+    """Each operation's number, by id, in the order ``backward()`` applies it: 1 for the root,
+    counting on (``walk.backward_order``, the one backward walk). Graphs of objects that are
+    not microgradnet Values (micrograd's, a student's) are walked by :func:`trace`, whose
+    order is the same. Leaves have no number. draw_dot(number=True) and the step-through page
+    both name nodes by it."""
+    if len(roots) == 1 and isinstance(roots[0], Value):
+        ops = backward_order(roots[0])
+    else:
+        ops = [n for n in reversed(nodes if nodes is not None else trace(list(roots))[0]) if children(n)]
+    return {id(n): k for k, n in enumerate(ops, start=1)}
 
 
 def _build(
@@ -319,137 +455,184 @@ def _build(
     fontsize: float,
     hidden_nodes: int,
     compact: bool = False,
+    cut: frozenset[int] = frozenset(),
 ) -> Digraph:
-    """The Digraph of an already traced graph, laid out in direction ``rankdir``."""
+    """The Digraph of an already traced graph, laid out in direction ``rankdir``; the nodes in
+    ``cut`` are drawn as inputs (their own operands are not in the picture)."""
+    font = {"fontname": FONT, "fontsize": f"{fontsize:g}"}
     g = Digraph(
         name="computation_graph",
         format=format,
-        graph_attr={"rankdir": rankdir, "nodesep": "0.15", "ranksep": "0.3"},
-        node_attr={"shape": "record", "fontsize": f"{fontsize:g}"},
+        graph_attr={"rankdir": rankdir, "nodesep": "0.15", "ranksep": "0.3", "fontname": FONT},
+        node_attr={"shape": "plain", **font},
+        edge_attr={"fontname": FONT},
     )
     if title and color is None:
         g.attr(label=L.plain(title), labelloc="t", fontsize=f"{fontsize * 1.3:g}")
     if hidden_nodes > EASY_LAYOUT:
         g.attr(nslimit="2", mclimit="0.5")
-    stacked = rankdir in ("LR", "RL")  # record fields top to bottom: narrow nodes either way
-
-    index = {id(n): k for k, n in enumerate(nodes)}
-    root_ids = {id(r) for r in roots}
-    steps: dict[int, int] = {}
-    if number:
-        ops = [n for n in reversed(nodes) if children(n)]
-        steps = {id(n): k for k, n in enumerate(ops, start=1)}
+    structure = mlp_structure(nodes, edges) if clusters else None
+    if structure is not None and clusters == "auto" and not structure.neurons:
+        structure = None
     scale = 0.0
     if color is not None:
         values = (abs(_float(getattr(n, color, 0.0))) for n in nodes)
         scale = max((v for v in values if math.isfinite(v)), default=0.0)
-
-    def emit(container: Any, n: Any) -> None:
-        uid = f"v{index[id(n)]}"
-        label = getattr(n, "label", "")
-        data, grad = getattr(n, "data", None), getattr(n, "grad", None)
-        leaf = not children(n)
-        parts = []
-        if isinstance(label, str) and label:
-            parts.append(L.record_field(L.pretty(label)))
-        elif label not in ("", None):
-            parts.append(L.record_field(L.pretty(str(label))))
-        for name, value in (("data", data), ("grad", grad)):
-            if name not in fields or (value is None and not hasattr(n, name)):
-                continue
-            text = L.number(value, precision)
-            if compact and "." in text and "e" not in text:
-                text = text.rstrip("0").rstrip(".")
-                text = "0" if text == "-0" else text
-            given = (name == "grad" and id(n) in root_ids) or (name == "data" and leaf)
-            if name in hidden and not given:
-                text = "_" * max(len(text), 6)  # the answer's width: worksheet and key line up
-            parts.append(L.record_field(f"{name} {text}"))
-        op = str(getattr(n, "_op", "") or "")
-        if id(n) in steps and not op:  # built by hand without an op name: number the value node
-            parts.insert(0, L.record_field(f"step {steps[id(n)]}"))
-        secret = {f for f in ("data", "grad") if f not in fields or (f in hidden and not (
-            (f == "grad" and id(n) in root_ids) or (f == "data" and leaf)))}
-        attrs = {"tooltip": L.plain(_tooltip(n, secret))}  # a worksheet's tooltips give nothing away
-        if color is not None:
-            shade = _shade(_float(getattr(n, color, 0.0)), scale)
-            attrs.update(style="filled", fillcolor=GRAD_COLORS[shade])
-            if shade in _DARK:
-                attrs["fontcolor"] = "white"
-        if id(n) in root_ids:
-            attrs["penwidth"] = "2"
-        label_text = " | ".join(parts)
-        container.node(uid, graphviz.nohtml(label_text if stacked else "{ " + label_text + " }"), **attrs)
-        if op:
-            op_label = _ops.display_name(n)
-            if id(n) in steps:
-                op_label = f"{steps[id(n)]}: {op_label}"
-            container.node(
-                uid + "op", L.plain(op_label), shape="ellipse", tooltip=L.plain(f"{op} → {label or uid}")
-            )
-
-    structure = None
-    if clusters:
-        structure = mlp_structure(nodes, edges)
-        if clusters == "auto" and not structure.neurons:
-            structure = None
+    picture = _Picture(
+        index={id(n): k for k, n in enumerate(nodes)},
+        roots={id(r) for r in roots},
+        steps=backward_numbers(roots, nodes) if number else {},
+        names=article_names(nodes, structure or mlp_structure(nodes, edges)),
+        color=color, scale=scale, hidden=hidden, fields=fields, precision=precision,
+        fontsize=fontsize, compact=compact, cut=cut,
+    )
     if structure is not None and structure.neurons:
-        by_layer: dict[int, dict[int, list[Any]]] = {}
-        for n in nodes:
-            key = structure.neuron_of.get(id(n))
-            if key is not None:
-                by_layer.setdefault(key[0], {}).setdefault(key[1], []).append(n)
-        # Titles are plain-text nodes inside their box, not cluster labels: Graphviz routes
-        # edges around nodes, while it lets them run straight over a cluster's label.
-        anchors: list[tuple[str, str]] = []
-        for layer in sorted(by_layer):
-            with g.subgraph(name=f"cluster_layer{layer}") as lg:
-                lg.attr(label="", style="rounded,dashed", color="gray40", tooltip=f"layer {layer}")
-                first_leaf = None
-                for neuron in sorted(by_layer[layer]):
-                    with lg.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as ng:
-                        ng.attr(label="", style="rounded", color="gray60")
-                        members = by_layer[layer][neuron]
-                        for n in members:
-                            emit(ng, n)
-                        # beside the neuron's output (the narrow end of its box): the title
-                        # shares that rank, so it does not widen the rows of parameters
-                        last = members[-1]
-                        anchor = f"v{index[id(last)]}" + ("op" if getattr(last, "_op", "") else "")
-                        first_leaf = first_leaf or anchor
-                        title_id = f"title{layer}_{neuron}"
-                        ng.node(title_id, L.plain(f"neuron {neuron} of layer {layer}"), shape="plaintext",
-                                fontcolor="gray30")
-                        anchors.append((anchor, title_id))
-                if first_leaf is not None:
-                    lg.node(f"title{layer}", L.plain(f"layer {layer}"), shape="plaintext", fontcolor="gray30")
-                    anchors.append((first_leaf, f"title{layer}"))
-        for tail, head in anchors:
-            g.edge(tail, head, style="invis")
-        for n in nodes:
-            if id(n) not in structure.neuron_of:
-                emit(g, n)
+        _emit_clusters(g, nodes, structure, picture)
     else:
         for n in nodes:
-            emit(g, n)
-
+            picture.emit(g, n)
     for child, parent in edges:
-        head = f"v{index[id(parent)]}" + ("op" if getattr(parent, "_op", "") else "")
-        g.edge(f"v{index[id(child)]}", head)
+        g.edge(picture.uid(child), picture.head(parent))
     for n in nodes:
-        if getattr(n, "_op", "") and children(n):
-            g.edge(f"v{index[id(n)]}op", f"v{index[id(n)]}")
+        if picture.has_oval(n):
+            g.edge(f"{picture.uid(n)}op", picture.uid(n))
     if color is not None:
         _legend(g, color, scale, precision, title, fontsize)
     return g
 
 
-def _long_edge_cost(nodes: list[Any]) -> int:
-    """How many hidden nodes Graphviz's ranks will need: Σ over edges of the ranks skipped."""
+@dataclass
+class _Picture:
+    """What every node's drawing needs to know about the whole picture."""
+
+    index: dict[int, int]
+    roots: set[int]
+    steps: dict[int, int]
+    names: dict[int, str]  # article names for unlabelled partial sums and products (plain form)
+    color: str | None
+    scale: float
+    hidden: frozenset[str]
+    fields: tuple[str, ...]
+    precision: int
+    fontsize: float
+    compact: bool
+    cut: frozenset[int] = frozenset()
+
+    def uid(self, n: Any) -> str:
+        return f"v{self.index[id(n)]}"
+
+    def has_oval(self, n: Any) -> bool:
+        return bool(getattr(n, "_op", "")) and bool(children(n)) and id(n) not in self.cut
+
+    def head(self, n: Any) -> str:
+        """Where edges into ``n`` end: its operation's oval, or the node itself."""
+        return self.uid(n) + ("op" if getattr(n, "_op", "") and id(n) not in self.cut else "")
+
+    def name(self, n: Any) -> str:
+        """The name shown for ``n`` (typeset): the article's when the graph leaves it unnamed."""
+        label = self.names.get(id(n), getattr(n, "label", ""))
+        return typeset(label if isinstance(label, str) else str(label)) if label not in ("", None) else ""
+
+    def given(self, n: Any, field: str) -> bool:
+        """Shown even on a worksheet: the root's gradient and the inputs' values."""
+        return (field == "grad" and id(n) in self.roots) or (field == "data" and not children(n))
+
+    def number_text(self, n: Any, field: str) -> str:
+        text = L.number(getattr(n, field), self.precision)
+        if self.compact and "." in text and "e" not in text:
+            text = text.rstrip("0").rstrip(".")
+            text = "0" if text == "-0" else text
+        if field in self.hidden and not self.given(n, field):
+            text = "_" * max(len(text), 6)  # the answer's width: worksheet and key line up
+        return text
+
+    def emit(self, container: Any, n: Any) -> None:
+        """The node's table { name | data | grad } and, for a computed node, its operation's oval."""
+        rows = []
+        name = self.name(n)
+        op = str(getattr(n, "_op", "") or "")
+        if id(n) in self.steps and not op:  # built by hand without an op name: number the value node
+            rows.append(L.html_text(f"step {self.steps[id(n)]}", self.fontsize))
+        if name:
+            rows.append(L.html_text(name, self.fontsize))
+        for field in ("data", "grad"):
+            if field in self.fields and (getattr(n, field, None) is not None or hasattr(n, field)):
+                rows.append(L.html_text(f"{field} {self.number_text(n, field)}", self.fontsize))
+        secret = {f for f in ("data", "grad")
+                  if f not in self.fields or (f in self.hidden and not self.given(n, f))}
+        attrs = {"tooltip": L.plain(_tooltip(n, name, secret))}  # a worksheet's tooltips give nothing away
+        fill = ""
+        if self.color is not None:
+            shade = _shade(_float(getattr(n, self.color, 0.0)), self.scale)
+            fill = GRAD_COLORS[shade]
+            if shade in _DARK:
+                attrs["fontcolor"] = "white"
+        container.node(self.uid(n), L.html_rows(rows, fill=fill, thick=id(n) in self.roots), **attrs)
+        if op and id(n) not in self.cut:
+            op_label = _ops.display_name(n)
+            if id(n) in self.steps:
+                op_label = f"{self.steps[id(n)]}: {op_label}"
+            container.node(self.uid(n) + "op", L.plain(op_label), shape="ellipse", margin="0.05,0.03",
+                           tooltip=L.plain(f"{op} → {name or self.uid(n)}"))
+
+
+def _emit_clusters(g: Digraph, nodes: list[Any], structure: Structure, picture: _Picture) -> None:
+    """A box per neuron inside a box per layer. Each layer's parameters are ranked below the
+    previous layer's outputs (invisible edges), so the layers stack in bands instead of
+    sliding sideways into a staircase: Graphviz puts clusters whose ranks overlap side by side."""
+    by_layer: dict[int, dict[int, list[Any]]] = {}
+    for n in nodes:
+        key = structure.neuron_of.get(id(n))
+        if key is not None:
+            by_layer.setdefault(key[0], {}).setdefault(key[1], []).append(n)
+    # Titles are plain-text nodes inside their box, not cluster labels: Graphviz routes
+    # edges around nodes, while it lets them run straight over a cluster's label.
+    anchors: list[tuple[str, str]] = []
+    outputs: dict[int, list[str]] = {}
+    for layer in sorted(by_layer):
+        with g.subgraph(name=f"cluster_layer{layer}") as lg:
+            lg.attr(label="", style="rounded,dashed", color="gray40", tooltip=f"layer {layer}")
+            first = None
+            for neuron in sorted(by_layer[layer]):
+                with lg.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as ng:
+                    ng.attr(label="", style="rounded", color="gray60")
+                    members = by_layer[layer][neuron]
+                    for n in members:
+                        picture.emit(ng, n)
+                    # beside the neuron's output (the narrow end of its box): the title
+                    # shares that rank, so it does not widen the rows of parameters
+                    anchor = picture.head(members[-1])
+                    outputs.setdefault(layer, []).append(picture.uid(members[-1]))
+                    first = first or anchor
+                    title_id = f"title{layer}_{neuron}"
+                    ng.node(title_id, L.plain(f"neuron {neuron} of layer {layer}"), shape="plaintext",
+                            fontcolor="gray30")
+                    anchors.append((anchor, title_id))
+            if first is not None:
+                lg.node(f"title{layer}", L.plain(f"layer {layer}"), shape="plaintext", fontcolor="gray30")
+                anchors.append((first, f"title{layer}"))
+    for tail, head in anchors:
+        g.edge(tail, head, style="invis")
+    for layer in sorted(by_layer):
+        above = outputs.get(layer - 1)
+        if not above:
+            continue
+        for members in by_layer[layer].values():
+            for n in members:
+                if not children(n):  # a parameter: below the layer it reads from
+                    g.edge(above[len(above) // 2], picture.uid(n), style="invis", minlen="2")
+    for n in nodes:
+        if id(n) not in structure.neuron_of:
+            picture.emit(g, n)
+
+
+def _long_edge_cost(nodes: list[Any], cut: frozenset[int] = frozenset()) -> int:
+    """How many hidden nodes Graphviz's ranks will need: Σ over edges of the ranks skipped
+    (the nodes in ``cut`` are drawn as inputs)."""
     rank: dict[int, int] = {}
     cost = 0
     for n in nodes:  # children first
-        kids = children(n)
+        kids = children(n) if id(n) not in cut else ()
         if not kids:
             rank[id(n)] = 0
             continue
@@ -467,8 +650,8 @@ def _float(x: Any) -> float:
         return 0.0
 
 
-def _tooltip(n: Any, secret: set[str] | frozenset[str] = frozenset()) -> str:
-    name = getattr(n, "label", "") or "(no label)"
+def _tooltip(n: Any, name: str, secret: set[str] | frozenset[str] = frozenset()) -> str:
+    name = name or "(no label)"
     parts = []
     if "data" not in secret:
         parts.append(f"data = {getattr(n, 'data', '?')!r}")

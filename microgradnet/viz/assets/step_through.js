@@ -1,5 +1,5 @@
 // Step-through of the forward pass and backward(): draws the graph laid out by
-// microgradnet/viz/html.py and replays the steps it prepared. Every number shown was computed
+// microgradnet/viz/step_through.py and replays the steps it prepared. Every number shown was computed
 // in Python; this script only swaps texts, so the page can never disagree with the engine.
 // Text is always set through textContent (never innerHTML), so labels cannot inject markup.
 (function () {

@@ -36,10 +36,12 @@ from typing import Any, NamedTuple
 
 from .. import ops as _ops
 from .._files import write_text
-from ..walk import topological_order
 from ..engine import Value
-from .dot import children, trace
-from .labels import pretty
+from ..notation import typeset as pretty
+from ..walk import backward_steps, topological_order
+from .collapse import article_names, mlp_structure
+from .dot import backward_numbers as _numbers
+from .dot import trace
 
 __all__ = ["Step", "step_through", "to_html", "page_data"]
 
@@ -66,19 +68,17 @@ def step_through(root: Value) -> list[Step]:
     _check_root(root)
     grads: dict[Value, float] = {root: 1.0}
     steps: list[Step] = []
-    for node in reversed(topological_order(root, leaves=False)):
-        locals_ = node._local_grads
-        if len(locals_) != len(node._prev):
+    for node, _, child, local in backward_steps(root):  # the one backward walk (walk.py)
+        if local is None:
             raise ValueError(
                 f"node {_name(node, '?')!r} (op {node._op!r}) was built by hand without local "
                 "derivatives, so its chain rule cannot be shown; build it with Value operations"
             )
         g = grads.get(node, 0.0)
-        for child, local in zip(node._prev, locals_):
-            before = grads.get(child, 0.0)
-            after = before + local * g  # the very operation backward() performs
-            grads[child] = after
-            steps.append(Step(node, child, local, before, after))
+        before = grads.get(child, 0.0)
+        after = before + local * g  # the very operation backward() performs
+        grads[child] = after
+        steps.append(Step(node, child, local, before, after))
     return steps
 
 
@@ -143,19 +143,26 @@ _SIMPLE_NAME = re.compile(r"[\w^{},.#'′]+\Z")
 
 
 def backward_numbers(root: Value) -> dict[Value, int]:
-    """Each operation's number in ``draw_dot(root, number=True)``: 1 for the first node
-    ``backward()`` visits (the root), counting on in its order. Leaves have no number."""
-    nodes, _ = trace(root)
-    ops = [n for n in reversed(nodes) if children(n)]
-    return {n: k for k, n in enumerate(ops, start=1)}
+    """Each operation's number in ``draw_dot(root, number=True)`` (``dot.backward_numbers``,
+    computed once there): 1 for the root, counting on in backward()'s order."""
+    by_id = _numbers([root])
+    return {v: by_id[id(v)] for v in topological_order(root, leaves=False)}
 
 
-def _names(nodes: list[Value], numbers: dict[Value, int]) -> dict[Value, str]:
-    """Every node's name in formulas: its label; else ``#k`` as draw_dot(number=True) numbers
-    it; else (an unlabelled leaf, a constant) its value in brackets, e.g. ``(2.0)``."""
+def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
+    """Every node's name in formulas: its label, or the article's name draw_dot shows (a
+    neuron's partial sum ``z¹₁ (j≤1)``, a product ``w¹₁,₁·x₁``); else ``#k`` as
+    draw_dot(number=True) numbers it; else (an unlabelled leaf, a constant) its value in
+    brackets, e.g. ``(2.0)``."""
+    numbers = backward_numbers(root)
+    traced, edges = trace(root)
+    article = article_names(traced, mlp_structure(traced, edges))
     names: dict[Value, str] = {}
     for v in nodes:
-        if v.label or v in numbers:
+        if id(v) in article:
+            shown = pretty(article[id(v)])
+            names[v] = shown if _SIMPLE_NAME.match(shown) else f"({shown})"
+        elif v.label or v in numbers:
             names[v] = _name(v, f"#{numbers.get(v, '?')}")
         else:
             names[v] = f"({fmt(v.data)})"
@@ -174,26 +181,10 @@ def fmt(x: float) -> str:
     return f"{x:.3e}"
 
 
-def _op_name(v: Value) -> str:
-    """The operation as pictures name it (draw_dot's name: 'Σ w·x + b' for a fused neuron)."""
-    return _ops.display_name(v)
-
-
 def _operand(x: float) -> str:
     """A number inside a formula: negative ones bracketed, so ``2.0 · (-3.0)`` reads right."""
     text = fmt(x)
     return f"({text})" if text.startswith("-") else text
-
-
-def _factor(node: Value, index: int, names: dict[Value, str]) -> str:
-    """The local derivative d(node)/d(child #index), in words the lecture uses (from the table
-    of operations, ``ops.py``)."""
-    return _ops.describe_local(node, index, names)
-
-
-def _rule(node: Value, names: dict[Value, str]) -> str:
-    """The node's formula, e.g. 'o = tanh(n)' (from the table of operations)."""
-    return _ops.describe_forward(node, names)
 
 
 _SENTINEL = "\ue000"  # stands for the node itself while its formula is filled in with numbers
@@ -209,21 +200,21 @@ def _forward_rows(
     nodes: list[Value], names: dict[Value, str], index: dict[Value, int], edge_of: dict[tuple[int, int], int]
 ) -> list[dict[str, Any]]:
     """One forward step per operation, in topological order: its formula with names, then the
-    same formula with the operands' numbers filled in (``_rule`` with numbers for names)."""
+    same formula with the operands' numbers filled in (``describe_forward`` with numbers for names)."""
     numbers = {v: _operand(v.data) for v in nodes}
     rows = []
     for v in nodes:
         if not v._prev:
             continue
         numbers[v] = _SENTINEL
-        filled = _right_side(_rule(v, numbers), _SENTINEL)
+        filled = _right_side(_ops.describe_forward(v, numbers), _SENTINEL)
         numbers[v] = _operand(v.data)
         rows.append(
             {
                 "node": index[v],
-                "formula": f"{names[v]} = {_right_side(_rule(v, names), names[v])}",
+                "formula": f"{names[v]} = {_right_side(_ops.describe_forward(v, names), names[v])}",
                 "numbers": f"= {filled} = {fmt(v.data)}",
-                "op": _op_name(v),
+                "op": _ops.display_name(v),
                 "children": sorted({index[c] for c in v._prev}),
                 "edges": [edge_of[(index[v], pos)] for pos in range(len(v._prev))],
                 "value": [fmt(v.data), repr(v.data)],
@@ -236,7 +227,7 @@ def _page_data(
     root: Value, nodes: list[Value], steps: list[Step], title: str, forward: bool
 ) -> dict[str, Any]:
     index = {v: i for i, v in enumerate(nodes)}
-    names = _names(nodes, backward_numbers(root))
+    names = _names(root, nodes)
     edges: list[list[int]] = []  # [child, parent, operand position]
     edge_of: dict[tuple[int, int], int] = {}
     for v in nodes:
@@ -256,8 +247,8 @@ def _page_data(
             grouped.append(
                 {
                     "node": index[s.node],
-                    "rule": _rule(s.node, names),
-                    "op": _op_name(s.node),
+                    "rule": _ops.describe_forward(s.node, names),
+                    "op": _ops.display_name(s.node),
                     "grad": fmt(g),
                     "updates": [],
                 }
@@ -275,7 +266,8 @@ def _page_data(
             {
                 "child": index[s.child],
                 "edge": edge_of[(index[s.node], pos)],
-                "formula": f"{child_name}.grad += {node_name}.grad × {_factor(s.node, pos, names)}",
+                "formula": f"{child_name}.grad += {node_name}.grad × "
+                f"{_ops.describe_local(s.node, pos, names)}",
                 "numbers": f"= ({fmt(g)})({fmt(s.local)}) = {fmt(product)}",
                 "total": total,
                 "before": [fmt(s.before), repr(s.before)],
@@ -294,7 +286,7 @@ def _page_data(
             {
                 "name": names[v],
                 "label": pretty(v.label),
-                "op": _op_name(v),
+                "op": _ops.display_name(v),
                 "leaf": not v._prev,
                 "data": [fmt(v.data), repr(v.data)],
                 "grad": [fmt(g0), repr(g0)],
@@ -347,7 +339,7 @@ def _layout(
             _text_width("data " + fmt(v.data)),
             _text_width("grad " + max(grad_texts[index[v]], key=len)),
         ]
-        op_w = _text_width(_op_name(v)) if v._op else 0.0
+        op_w = _text_width(_ops.display_name(v)) if v._op else 0.0
         boxes[v] = {"text": label, "fields": fields, "box": sum(fields), "opw": op_w}
 
     y: dict[Value, float] = {}
