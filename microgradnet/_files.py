@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "atomic_write", "write_bytes", "write_text", "read_bytes"]
+__all__ = ["NotARegularFile", "check_target", "atomic_write", "write_bytes", "write_text", "read_bytes"]
 
 
 class NotARegularFile(OSError):
@@ -64,6 +64,12 @@ def _target(path: str) -> str:
     if not stat.S_ISREG(mode):
         raise _refuse(path, mode, "replace")
     return real
+
+
+def check_target(path: str | os.PathLike[str]) -> None:
+    """Fail now, before any long work, if a write to ``path`` would be refused (a device, FIFO,
+    socket or folder there); the write itself checks again."""
+    _target(os.fspath(path))
 
 
 def atomic_write(path: str | os.PathLike[str], fill: Callable[[BinaryIO], object]) -> None:

@@ -1,13 +1,12 @@
 """``microgradnet worksheet``: print-ready PDF worksheets of a formula or a small MLP, with keys.
 
 The formula goes through the safe parser ``microgradnet.expr`` (as ``microgradnet graph``);
-the PDF is made by ``microgradnet.viz.worksheet`` (fpdf2).
+the PDF is made by ``microgradnet.viz.worksheets`` (fpdf2).
 """
 
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 
 from . import CLIError
@@ -21,10 +20,12 @@ examples:
   microgradnet worksheet "(a*b + c)*f" --kind both --set a=2 --paper letter -o sheets.pdf
   microgradnet worksheet --mlp 2,2,1 --students 3 --seed 7 -o mlp.pdf      # a tiny ReLU network
 
-Each student gets a page (long graphs: a few pages) with a name line and their own "nice" numbers
-(small integers or one decimal); names given with --set keep their number on every sheet. The
-answer keys go to NAME-key.pdf (or --key FILE), sheet for sheet, computed with backward().
+Each student gets one page with a name line and their own "nice" numbers (small integers or one
+decimal; every tanh/sigmoid input within +-1.5); names given with --set keep their number on every
+sheet. The answer keys go to NAME-key.pdf (or --key FILE), a page per sheet, computed by the chain
+rule from the numbers printed on the sheet, rounded to 4 decimals as a student rounds them.
 kinds: forward (inputs given, values blank), backward (values given, gradients blank), both.
+A graph too big to print legibly on one page is refused, with what to shrink (README: Limits).
 """
 
 
@@ -57,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     """Write the worksheets and the answer keys; print where they went."""
     if (args.expr is None) == (args.mlp is None):
         raise CLIError("give a formula or --mlp SIZES (one of the two)")
-    if not 1 <= args.students <= 500:
-        raise CLIError(f"--students {args.students}: give a number from 1 to 500")
     output = Path(args.output)
     if output.suffix.lower() != ".pdf":
         raise CLIError(f"-o {output}: the worksheets are a PDF; end the name in .pdf")
@@ -68,12 +67,10 @@ def run(args: argparse.Namespace) -> int:
     source: str | list[int] = args.expr if args.expr is not None else _sizes(args.mlp)
     try:
         from ..expr import ExprError
-        from ..viz.worksheet import worksheet
+        from ..viz.worksheets import worksheet
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = worksheet(source, output, kind=args.kind, students=args.students, seed=args.seed,
-                               paper=args.paper, key=args.key, values=values)
+        result = worksheet(source, output, kind=args.kind, students=args.students, seed=args.seed,
+                           paper=args.paper, key=args.key, values=values)
     except ImportError as exc:
         raise CLIError(str(exc)) from None
     except ExprError as exc:
@@ -81,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise CLIError(str(exc).removeprefix("worksheet: ")) from None
     except OSError as exc:
-        raise CLIError(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
+        reason = exc.strerror or type(exc).__name__
+        raise CLIError(f"cannot write {exc.filename or output}: {reason}") from None
     except RuntimeError as exc:  # Graphviz missing or failing: the message names the fix
         raise CLIError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
-    for w in caught:
-        print(f"note: {w.message}")
     what = "sheet" if args.students == 1 else "sheets"
-    print(f"wrote {result.sheets} ({args.students} {what}, {args.kind} pass, {args.paper.upper()})")
-    print(f"wrote {result.key} (the answer keys, sheet for sheet)")
+    print(f"wrote {result.sheets} ({args.students} {what}, {args.kind} pass, {args.paper.upper()}, "
+          f"graph text {result.printed_pt:.1f} pt or larger)")
+    print(f"wrote {result.key} (the answer keys, a page per sheet)")
     return 0
