@@ -7,6 +7,7 @@ neuron, tanh built from exp, a worksheet, PyTorch's answer, a hand-written train
 the forgotten zero_grad bug. Every random number is seeded.
 """
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -106,6 +107,7 @@ cells = [
         "o2.backward()\n"
         "print(f'o = {o2.data:.6f}   x1.grad = {x1.grad:.6f}   w1.grad = {w1.grad:.6f}')\n"
         "print('same as with tanh():', round(x1.grad, 12) == -1.5 and round(w1.grad, 12) == 1.0)\n"
+        "assert round(x1.grad, 12) == -1.5 and round(w1.grad, 12) == 1.0  # the same gradients\n"
         "draw_dot(o2)"
     ),
     new_markdown_cell(
@@ -136,7 +138,9 @@ cells = [
         "    print(f'o = {to.item():.6f}')\n"
         "    for name, t in (('x1', tx1), ('w1', tw1), ('x2', tx2), ('w2', tw2)):\n"
         "        print(f'{name}.grad = {t.grad.item():+.6f}')\n"
-        "    print('agrees with microgradnet:', abs(tx1.grad.item() - x1.grad) < 1e-12 and abs(tw1.grad.item() - w1.grad) < 1e-12)"
+        "    agrees = abs(tx1.grad.item() - x1.grad) < 1e-12 and abs(tw1.grad.item() - w1.grad) < 1e-12\n"
+        "    print('agrees with microgradnet:', agrees)\n"
+        "    assert agrees"
     ),
     new_markdown_cell(
         "## 9. A network, trained by hand\n\n"
@@ -192,6 +196,7 @@ cells = [
 ]
 
 nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-out = Path(__file__).resolve().parent.parent / "01_values_and_graphs.ipynb"
+# MICROGRADNET_NOTEBOOKS: write elsewhere (tests compare a fresh build with the committed notebook)
+out = Path(os.environ.get("MICROGRADNET_NOTEBOOKS", Path(__file__).resolve().parent.parent)) / "01_values_and_graphs.ipynb"
 nbformat.write(nb, out)
 print("wrote", out)

@@ -1,5 +1,6 @@
 """Builds notebooks/02_backprop_equations.ipynb (outputs stripped). Run: python notebooks/src/build_02.py"""
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -113,7 +114,9 @@ from microgradnet.functional import cross_entropy
 model.zero_grad()
 e = cross_entropy(model(x), target)
 e.backward()
-print(f"backward():  ∂e/∂w^{l}_{{{i},{j}}} = {model.layers[l - 1].neurons[i - 1].w[j - 1].grad:.12f}")
+autograd = model.layers[l - 1].neurons[i - 1].w[j - 1].grad
+print(f"backward():  ∂e/∂w^{l}_{{{i},{j}}} = {autograd:.12f}")
+assert abs(factors[0] * factors[1] * factors[2] - autograd) <= 1e-12 * max(1.0, abs(autograd))   # they agree
 """)
 
 md(r"""
@@ -144,11 +147,13 @@ for k in range(len(yhat)):
     down[k] -= h
     fd.append((E.loss_value(loss, up, target) - E.loss_value(loss, down, target)) / (2 * h))
 print("finite diff. =", [round(v, 9) for v in fd])
+assert all(abs(a - b) < 1e-6 for a, b in zip(eq9, fd))   # Equation 9 is the loss's derivative
 print("huge outputs are fine:", E.equation9("nll", [1000.0, 999.0], 0))   # no overflow: e^1000 never computed
 """)
 code(r"""
-for name, loss in E.LOSSES.items():   # one table of losses, shared with fit() and `microgradnet train`
-    print(f"{name:6} e = {loss.formula:28}  Equation 9: {loss.equation9_text}")
+for name, spec in E.LOSSES.items():   # one table of losses, shared with fit() and `microgradnet train`
+    print(f"{name:6} e = {spec.formula:28}  Equation 9: {spec.equation9_text}")
+assert loss == "nll"                  # the loop above must not have replaced this notebook's loss
 """)
 
 md(r"""
@@ -175,6 +180,7 @@ table = E.compare(model, x, target, loss)
 for r in table.nodes:
     equation = "9 " if r.l == N else "12"
     print(f"∂e/∂{r.name}:  Equation {equation} {de_do[r.l][r.i - 1]:+.12f}   backward() {r.autograd:+.12f}")
+    assert abs(de_do[r.l][r.i - 1] - r.autograd) <= 1e-12 * max(1.0, abs(r.autograd))   # they agree
 """)
 
 md(r"""
@@ -205,6 +211,7 @@ for l in range(1, N + 1):
     worst = max(worst, max(abs(grad_W[i - 1][j] - bp.de_dw(l, i, j)) for i in range(1, fp.sizes[l] + 1)
                            for j in range(fp.sizes[l - 1] + 1)))
 print("largest difference from Equation 8 weight by weight:", worst)
+assert worst < 1e-12
 """)
 
 md(r"""
@@ -260,6 +267,12 @@ code(r"""
 from microgradnet.engine import value_sum
 from microgradnet.viz import draw_dot
 """ + graph_setup + r"""
+# the graph's grads are the table's: every weight and bias, and the error itself
+assert abs(e.data - E.loss_value(loss, [o.data for o in outs], target)) < 1e-12
+for row in table.rows:
+    neuron = model.layers[row.l - 1].neurons[row.i - 1]
+    p = neuron.b if row.j == 0 else neuron.w[row.j - 1]
+    assert abs(p.grad - row.eq8) <= 1e-12 * max(1.0, abs(row.eq8)), (row.name, p.grad, row.eq8)
 draw_dot(e)
 """)
 
@@ -268,6 +281,7 @@ nb = new_notebook(cells=cells, metadata={
     "language_info": {"name": "python"},
 })
 nbformat.validate(nb)
-out = Path(__file__).resolve().parent.parent / "02_backprop_equations.ipynb"
+# MICROGRADNET_NOTEBOOKS: write elsewhere (tests compare a fresh build with the committed notebook)
+out = Path(os.environ.get("MICROGRADNET_NOTEBOOKS", Path(__file__).resolve().parent.parent)) / "02_backprop_equations.ipynb"
 nbformat.write(nb, out)
 print("wrote", out, "with", len(cells), "cells")

@@ -1,5 +1,6 @@
 """Builds notebooks/03_training_moons.ipynb (outputs stripped). Run: python notebooks/src/build_03.py"""
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -65,7 +66,9 @@ cells = [
         "h_eager, t_eager = timed()\n"
         "h_compiled, t_compiled = timed(compile=True)\n"
         "print(f'eager {t_eager:.2f}s, compiled {t_compiled:.2f}s (includes the one-off recording)')\n"
-        "print('same losses:', max(abs(a - b) for a, b in zip(h_eager.loss, h_compiled.loss)) < 1e-12)"
+        "same = max(abs(a - b) for a, b in zip(h_eager.loss, h_compiled.loss)) < 1e-12\n"
+        "print('same losses:', same)\n"
+        "assert same"
     ),
 ]
 
@@ -74,17 +77,22 @@ cells += [
         "## An animation for slides\n\n"
         "`animate_training` runs `fit` (same options) and writes a GIF: the decision regions at "
         "evenly spaced steps, from the untrained model to the trained one, beside the loss curve so far. "
-        "Drop `moons.gif` into a slide deck."
+        "Drop `moons.gif` into a slide deck (it is written to `microgradnet-out/`, a folder git ignores)."
     ),
     new_code_cell(
+        "from pathlib import Path\n\n"
+        "from IPython.display import Image as ShowImage\n"
+        "from PIL import Image\n\n"
         "from microgradnet.viz import animate_training\n\n"
+        "out = Path('microgradnet-out')\n"
+        "out.mkdir(exist_ok=True)\n"
         "random.seed(1337)\n"
-        "h_gif = animate_training(MLP(2, [16, 16, 1]), X, y, 'moons.gif', steps=40, frames=9, "
+        "h_gif = animate_training(MLP(2, [16, 16, 1]), X, y, out / 'moons.gif', steps=40, frames=9, "
         "resolution=40, progress=False)\n"
-        "from PIL import Image\n"
-        "with Image.open('moons.gif') as gif:\n"
+        "with Image.open(out / 'moons.gif') as gif:\n"
         "    print(f'moons.gif: {gif.n_frames} frames of {gif.size[0]}×{gif.size[1]} px, '\n"
-        "          f'accuracy after 40 steps {h_gif.final_accuracy:.0%}')"
+        "          f'accuracy after 40 steps {h_gif.final_accuracy:.0%}')\n"
+        "ShowImage(filename=str(out / 'moons.gif'))   # the GIF itself, kept in the notebook"
     ),
 ]
 
@@ -92,6 +100,7 @@ nb = new_notebook(
     cells=cells,
     metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
 )
-out = Path(__file__).resolve().parent.parent / "03_training_moons.ipynb"
+# MICROGRADNET_NOTEBOOKS: write elsewhere (tests compare a fresh build with the committed notebook)
+out = Path(os.environ.get("MICROGRADNET_NOTEBOOKS", Path(__file__).resolve().parent.parent)) / "03_training_moons.ipynb"
 nbformat.write(nb, out)
 print("wrote", out)

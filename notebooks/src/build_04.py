@@ -3,6 +3,7 @@
 Run: python notebooks/src/build_04.py
 """
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -42,10 +43,12 @@ cells = [
         "from pathlib import Path\n\n"
         "from IPython.display import HTML\n\n"
         "from microgradnet import Value\n"
-        "from microgradnet.viz import draw_dot, draw_mlp, to_html\n\n\n"
-        "def show_page(root, path, title=None, height=600):\n"
-        "    \"\"\"Write the step-through page for root to path, and show it inline.\"\"\"\n"
-        "    page = to_html(root, path, title=title)\n"
+        "from microgradnet.viz import draw_dot, draw_mlp, to_html\n\n"
+        "out = Path('microgradnet-out')   # the pages and pictures this notebook writes (git ignores it)\n"
+        "out.mkdir(exist_ok=True)\n\n\n"
+        "def show_page(root, name, title=None, height=600):\n"
+        "    \"\"\"Write the step-through page for root to out/name, and show it inline.\"\"\"\n"
+        "    page = to_html(root, out / name, title=title)\n"
         "    source = html.escape(Path(page).read_text(encoding='utf-8'), quote=True)\n"
         "    print(f'written to {page} (open it in a browser, or press Full screen)')\n"
         "    return HTML(f'<div><iframe srcdoc=\"{source}\" width=\"100%\" height=\"{height}\" '\n"
@@ -171,8 +174,8 @@ cells = [
     new_code_cell(
         "from IPython.display import SVG\n\n"
         "from microgradnet.viz import step_gif, step_images\n\n"
-        "slides = step_images(o, 'neuron_slides', format='svg')\n"
-        "gif = step_gif(o, 'neuron_steps.gif', seconds=1.5)\n"
+        "slides = step_images(o, out / 'neuron_slides', format='svg')\n"
+        "gif = step_gif(o, out / 'neuron_steps.gif', seconds=1.5)\n"
         "print(f'{len(slides)} slides in neuron_slides/ ({slides[0].name} … {slides[-1].name}), and {gif}')\n"
         "SVG(filename=str(slides[5]))  # step 5 of the forward pass: o = tanh(n)"
     ),
@@ -182,6 +185,7 @@ nb = new_notebook(
     cells=cells,
     metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
 )
-out = Path(__file__).resolve().parent.parent / "04_step_through_backward.ipynb"
+# MICROGRADNET_NOTEBOOKS: write elsewhere (tests compare a fresh build with the committed notebook)
+out = Path(os.environ.get("MICROGRADNET_NOTEBOOKS", Path(__file__).resolve().parent.parent)) / "04_step_through_backward.ipynb"
 nbformat.write(nb, out)
 print("wrote", out)

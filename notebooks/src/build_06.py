@@ -3,10 +3,12 @@
 Run: python notebooks/src/build_06.py
 """
 
+import os
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from static_views import PLAYGROUND  # the widget's settings, screenshotted for static viewers
 
 cells = [
     new_markdown_cell(
@@ -24,7 +26,7 @@ cells = [
     ),
     new_code_cell(
         "from microgradnet.viz import playground\n\n"
-        "pg = playground(dataset='moons', hidden=[8, 8], act='tanh', loss='bce', optimizer='adam', lr=0.02)\n"
+        f"pg = playground({', '.join(f'{k}={v!r}' for k, v in PLAYGROUND.items())})\n"
         "pg   # press ▶ play; click a line (a weight) or a small square (a neuron)"
     ),
     new_markdown_cell(
@@ -70,7 +72,9 @@ cells = [
         "w.data = old\n"
         "print(f\"Equation 8        {r['equation8']:+.12f}\")\n"
         "print(f\"backward()        {r['backward']:+.12f}\")\n"
-        "print(f\"finite difference {(up - down) / (2 * h):+.12f}\")"
+        "print(f\"finite difference {(up - down) / (2 * h):+.12f}\")\n"
+        "assert abs(r['equation8'] - r['backward']) <= 1e-12 * max(1.0, abs(r['backward']))   # they agree\n"
+        "assert abs((up - down) / (2 * h) - r['backward']) <= 1e-6 * max(1.0, abs(r['backward']))"
     ),
     new_markdown_cell(
         "## A neuron's computation graph\n\n"
@@ -102,8 +106,10 @@ cells = [
     new_code_cell(
         "from pathlib import Path\n\n"
         "from microgradnet import nn\n\n"
-        "Path('model.json').write_text(s.model_json())\n"
-        "model = nn.load_model('model.json')\n"
+        "out = Path('microgradnet-out')                 # a folder git ignores\n"
+        "out.mkdir(exist_ok=True)\n"
+        "(out / 'model.json').write_text(s.model_json())\n"
+        "model = nn.load_model(out / 'model.json')\n"
         "print(model.sizes, model(x).data == s.model(x).data)\n"
         "print(s.script())"
     ),
@@ -112,8 +118,10 @@ cells = [
 
 nb = new_notebook(
     cells=cells,
-    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+              "microgradnet": {"playground": PLAYGROUND}},
 )
-out = Path(__file__).resolve().parent.parent / "06_playground.ipynb"
+# MICROGRADNET_NOTEBOOKS: write elsewhere (tests compare a fresh build with the committed notebook)
+out = Path(os.environ.get("MICROGRADNET_NOTEBOOKS", Path(__file__).resolve().parent.parent)) / "06_playground.ipynb"
 nbformat.write(nb, out)
 print("wrote", out)

@@ -44,8 +44,9 @@ def notebook_for(number: str) -> list[Path]:
     return sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
 
 
-def execute(nb, workdir: str | None = None):
-    """Run ``nb`` (an nbformat notebook) top to bottom in a fresh, seeded kernel; returns it."""
+def execute(nb, workdir: str | None = None, static_views: bool = False):
+    """Run ``nb`` (an nbformat notebook) top to bottom in a fresh, seeded kernel; returns it.
+    ``static_views``: also add screenshots of the live outputs (``static_views.py``)."""
     import nbclient
     import nbformat
 
@@ -64,6 +65,15 @@ def execute(nb, workdir: str | None = None):
             client.execute(env=env)
         finally:
             nb.cells.remove(seed)
+    widget_text_fallbacks(nb)
+    stable_ids(nb)
+    if static_views:
+        sys.path.insert(0, str(HERE))
+        from static_views import add_static_views
+
+        config = nb.metadata.get("microgradnet", {}).get("playground")
+        for line in add_static_views(nb, config):
+            print(f"  {line}")
     for cell in nb.cells:  # number the cells from 1, as a reader's own run would
         cell.get("metadata", {}).pop("execution", None)
         if cell.cell_type == "code" and cell.get("execution_count"):
@@ -72,6 +82,67 @@ def execute(nb, workdir: str | None = None):
                 if out.get("execution_count"):
                     out.execution_count -= 1
     return nb
+
+
+# ---- static views: what a repository page shows instead of a live widget -------------------
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _widget_text(model_id: str, states: dict, depth: int = 0) -> str:
+    """A widget's final state as one line of text: a box joins its children, a progress bar
+    is drawn with blocks, an HTML or label widget gives its text (tqdm's notebook bar reads
+    'training: 100%|██████████| 100/100 [00:02<00:00, ...]', as in a terminal)."""
+    import html as _html
+
+    state = states.get(model_id, {}).get("state", {})
+    name = states.get(model_id, {}).get("model_name", "")
+    if depth > 5:
+        return ""
+    if "children" in state:
+        parts = [_widget_text(c.removeprefix("IPY_MODEL_"), states, depth + 1) for c in state["children"]]
+        return "|".join(p for p in parts if p)
+    if name in ("FloatProgressModel", "IntProgressModel"):
+        span = (state.get("max") or 1) - (state.get("min") or 0)
+        filled = round(10 * ((state.get("value") or 0) - (state.get("min") or 0)) / span) if span else 10
+        return "█" * filled + " " * (10 - filled)
+    return _html.unescape(re.sub(r"<[^>]*>", "", str(state.get("value", "")))).strip()
+
+
+def widget_text_fallbacks(nb) -> None:
+    """Replace each widget output's text/plain (the widget's state when it was first shown,
+    e.g. 'training: 0%|') with its final state, read from the saved widget state, so a page
+    that cannot run widgets shows where the widget ended."""
+    states = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view and view.get("model_id") in states:
+                text = _widget_text(view["model_id"], states)
+                if text:
+                    out["data"]["text/plain"] = text
+
+
+def stable_ids(nb) -> None:
+    """Cell ids and widget model ids numbered in order instead of random, so that building
+    twice writes the same file (a rebuild changes only what the code now prints)."""
+    import json
+
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    widgets = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not widgets:
+        return
+    rename = {old: f"{i:032x}" for i, old in enumerate(widgets)}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view and view.get("model_id") in rename:
+                view["model_id"] = rename[view["model_id"]]
+    text = json.dumps(nb.metadata["widgets"])
+    for old, new in rename.items():
+        text = text.replace(old, new)
+    nb.metadata["widgets"] = json.loads(text)
 
 
 def write_atomically(nb, path: Path) -> None:
@@ -106,8 +177,17 @@ def normalized_text(text: str) -> str:
     return text.strip()
 
 
+def svg_text(svg: str) -> str:
+    """The text nodes of an SVG picture (labels, numbers), one per line, in document order."""
+    import html as _html
+
+    nodes = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.DOTALL)
+    return "\n".join(normalized_text(_html.unescape(re.sub(r"<[^>]*>", "", n))) for n in nodes)
+
+
 def text_outputs(cell) -> list[tuple[str, str]]:
-    """(kind, normalized text) of a code cell's text outputs: streams and text/plain results."""
+    """(kind, normalized text) of a code cell's text outputs: streams, text/plain results and
+    the text nodes of SVG pictures."""
     found = []
     stream = {"stdout": "", "stderr": ""}
     for out in cell.get("outputs", []):
@@ -119,6 +199,9 @@ def text_outputs(cell) -> list[tuple[str, str]]:
                 found.append(("text/plain", normalized_text(plain if isinstance(plain, str) else "".join(plain))))
         elif out.get("output_type") == "error":
             found.append(("error", f"{out.get('ename')}: {out.get('evalue')}"))
+        svg = out.get("data", {}).get("image/svg+xml")
+        if svg is not None:  # a drawing's numbers are text too: compare its text nodes
+            found.append(("svg text", svg_text(svg if isinstance(svg, str) else "".join(svg))))
     for name in ("stdout", "stderr"):
         if stream[name]:
             found.append((name, normalized_text(stream[name])))
@@ -139,7 +222,7 @@ def main(argv: list[str]) -> int:
     for number in numbers:
         for path in notebook_for(number):
             nb = nbformat.read(path, as_version=4)
-            execute(nb)
+            execute(nb, static_views=True)
             write_atomically(nb, path)
             print(f"executed {path.relative_to(NOTEBOOKS.parent)} ({path.stat().st_size // 1024} KB)")
     return 0
