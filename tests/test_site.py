@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -281,6 +282,7 @@ def test_render_svg_in_the_kernel(site: Path):
         answer = driver.execute_async_script(_EXECUTE, code)
         assert answer["ok"], answer
         lines = "".join(o["content"]["text"] for o in answer["outputs"] if o["type"] == "stream").splitlines()
+        assert len(lines) == 2, lines  # the drawing's summary, then the invalid source's error
         assert lines[0] == "emscripten 2 1 True"
         assert lines[1].startswith("RenderError render_svg: Graphviz (viz-js) rejected the DOT source")
 
@@ -310,7 +312,10 @@ def _measure(shots: Path) -> None:
                               "window.jupyterapp.shell.currentWidget.content.scrollToItem?.(11)")
         time.sleep(1)
         driver.save_screenshot(str(shots / "lab-neuron.png"))
-        print(f"requests served: {len(timing['served'])}")
+        paths = {urllib.parse.urlsplit(p).path for p in timing["served"]}
+        files = [SITE / urllib.parse.unquote(p).lstrip("/") for p in paths]
+        size = sum(f.stat().st_size for f in files if f.is_file())
+        print(f"requests served: {len(timing['served'])}, {len(paths)} files, {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
