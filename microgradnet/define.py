@@ -140,16 +140,8 @@ def define_op(
             phi_prime_text=phi_prime_text or "",
         )
     )
-    cls = _engine._op_class(name)
-
-    def method(self: Value) -> Value:
-        x = self.data
-        out = forward_float(x)
-        return _engine._unary(cls, out, self, slope_float(x, out))
-
-    method.__name__ = name
-    method.__doc__ = f"{name}(x), declared with define_op."
-    setattr(Value, name, method)
+    # the method is generated from the row, as the engine's own sigmoid, sin, ... are
+    setattr(Value, name, _engine.row_method(name, slope_float))
     _DEFINED.add(name)
 
     def apply(x: Any) -> Any:

@@ -26,22 +26,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Union
 
 from . import grad_mode as _gm
 from .backward import backward as _backward_pass
 from .ops import (
     OPS,
-    gelu_float,
-    gelu_slope,
     power_float,
     power_slope_float,
     power_value_float,
     powv_slope_base,
     powv_slope_exponent,
-    sigmoid_float,
-    softplus_float,
     tanh_float,
 )
 from .walk import _NARY
@@ -232,10 +228,6 @@ class Value:
         first = a >= b or a != a
         return _binary(_Max, a if first else b, self, 1.0 if first else 0.0, other, 0.0 if first else 1.0)
 
-    def detach(self) -> Value:
-        """The same number, as a constant for backward(): no gradient flows back through it."""
-        return _unary(_Detach, self.data, self, 0.0)
-
     # ---- activations and elementary functions ------------------------------------------
     def relu(self) -> Value:
         """max(0, x); derivative 1 where the output is positive, else 0 (as micrograd)."""
@@ -255,21 +247,6 @@ class Value:
         t = tanh_float(self.data)
         return _unary(_Tanh, t, self, 1.0 - t * t)
 
-    def sigmoid(self) -> Value:
-        """σ(x) = 1 / (1 + e^-x); derivative σ(x)(1 - σ(x)). Never overflows."""
-        s = sigmoid_float(self.data)
-        return _unary(_Sigmoid, s, self, s * (1.0 - s))
-
-    def softplus(self) -> Value:
-        """log(1 + e^x), computed stably; derivative σ(x)."""
-        x = self.data
-        return _unary(_Softplus, softplus_float(x), self, sigmoid_float(x))
-
-    def gelu(self) -> Value:
-        """GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
-        x = self.data
-        return _unary(_GELU, gelu_float(x), self, gelu_slope(x))
-
     def exp(self) -> Value:
         """e^x; derivative e^x. Raises OverflowError past x ≈ 709.78 (float's limit)."""
         x = self.data
@@ -281,32 +258,8 @@ class Value:
             ) from None
         return _unary(_Exp, out, self, out)
 
-    def log(self) -> Value:
-        """Natural logarithm; derivative 1/x. Raises ValueError for x <= 0."""
-        x = self.data
-        if not x > 0.0:
-            if x != x:  # NaN propagates, as IEEE says
-                return _unary(_Log, x, self, x)
-            raise ValueError(f"log of a non-positive number: log({x!r}){_where(self)}")
-        return _unary(_Log, math.log(x), self, 1.0 / x)
-
-    def sqrt(self) -> Value:
-        """√x; derivative 1/(2√x) (infinite at 0). Raises ValueError for x < 0."""
-        x = self.data
-        if x < 0.0:
-            raise ValueError(f"sqrt of a negative number: sqrt({x!r}){_where(self)}")
-        r = math.sqrt(x)
-        return _unary(_Sqrt, r, self, 0.5 / r if r > 0.0 else math.inf)
-
-    def sin(self) -> Value:
-        """sin(x); derivative cos(x)."""
-        x = self.data
-        return _unary(_Sin, math.sin(x), self, math.cos(x))
-
-    def cos(self) -> Value:
-        """cos(x); derivative -sin(x)."""
-        x = self.data
-        return _unary(_Cos, math.cos(x), self, -math.sin(x))
+    # sigmoid, softplus, gelu, log, sqrt, sin, cos and detach: generated from their rows below
+    # (row_method), so their formulas live only in ops.py.
 
 
 # ---- building nodes ---------------------------------------------------------------------
@@ -439,6 +392,37 @@ def _leaky_class(slope: float) -> type:
 _row_classes: dict[str, type] = {}
 
 
+def row_method(name: str, slope: Callable[..., float] | None = None) -> Callable[..., Value]:
+    """The ``Value`` method of a unary row, generated from the row: its forward on
+    ``self.data`` and its derivative on floats (``slope``: a float-only stand-in for it, as
+    define_op's that turns a failing derivative into NaN). For rows without a constant."""
+    row = OPS[name]
+    forward, derivative = row.forward, slope or row.derivatives[0]
+    cls = _row_class(name)
+
+    def _failed(self: Value, exc: Exception) -> Exception:  # the row's error, with the label
+        return type(exc)(f"{exc}{_where(self)}") if self.label else exc
+
+    def method(self: Value) -> Value:
+        x = self.data
+        try:
+            out = forward(x)  # type: ignore[misc]
+        except (ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise _failed(self, exc) from None
+        return _unary(cls, out, self, derivative(x, out))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = row.doc or f"{name}(x), from its row in the table of operations (ops.py)."
+    return method
+
+
+def _install_row_methods() -> None:
+    """Give Value a method for every built-in unary row that has none written out above."""
+    for name, row in OPS.items():
+        if row.method and row.arity == 1 and not row.params and name not in Value.__dict__:
+            setattr(Value, name, row_method(name))
+
+
 def apply_row(name: str, *operands: Operand, p: Number | None = None) -> Value:
     """Apply the table's row ``name`` to ``operands`` through the row alone: its ``forward``
     and its ``derivatives`` evaluated on floats (``p``: the constant of ``**p`` or
@@ -512,3 +496,6 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
 def all_finite(values: Sequence[Value]) -> bool:
     """True when every Value's number is finite (for input checks that are not graph reads)."""
     return all(math.isfinite(v.data) for v in values)
+
+
+_install_row_methods()

@@ -96,6 +96,7 @@ class Op:
     phi_prime_text: str = ""  # φ'(z)
     js: str | None = None  # the forward as a JavaScript expression of x (activations)
     numpy: Callable[[Any, Any], Any] | None = None  # numpy(np, x) -> array (activations)
+    doc: str = ""  # the docstring of its Value method
 
     @property
     def node_op(self) -> str:
@@ -315,7 +316,19 @@ def power_value_float(x: float, p: float, at: Any = None) -> float:
 
 
 def log_float(x: float) -> float:
-    return x if x != x else math.log(x)  # NaN propagates, as IEEE says
+    """log(x) on a float: NaN propagates (as IEEE says); x <= 0 is a clear error."""
+    if not x > 0.0:
+        if x != x:
+            return x
+        raise ValueError(f"log of a non-positive number: log({x!r})")
+    return math.log(x)
+
+
+def sqrt_float(x: float) -> float:
+    """√x on a float; x < 0 is a clear error."""
+    if x < 0.0:
+        raise ValueError(f"sqrt of a negative number: sqrt({x!r})")
+    return math.sqrt(x)
 
 
 # ---- functions of a float or a Value (for derivatives written once for both) --------------
@@ -339,8 +352,8 @@ def _dual(method: str, on_float: Callable[[float], float]) -> Callable[[Any], An
 
 tanh = _dual("tanh", tanh_float)
 exp = _dual("exp", math.exp)
-log = _dual("log", math.log)
-sqrt = _dual("sqrt", math.sqrt)
+log = _dual("log", log_float)
+sqrt = _dual("sqrt", sqrt_float)
 sin = _dual("sin", math.sin)
 cos = _dual("cos", math.cos)
 sigmoid = _dual("sigmoid", sigmoid_float)
@@ -460,7 +473,8 @@ _unary("neg", lambda x: -x, _MINUS_ONE, "(-1)", "-{a}", "-1.0", display="−x", 
        text="{out} = -{a}", torch="torch.neg")
 _unary("abs", abs, lambda x, out: _sign(x), "sign({a})", "abs({a})",
        "(1.0 if {a} > 0 else (-1.0 if {a} < 0 else 0.0))", formula=True, method=False, torch="torch.abs")
-_unary("detach", lambda x: x, lambda x, out: 0.0, "0", "{a}", "0.0", torch="torch.Tensor.detach")
+_unary("detach", lambda x: x, lambda x, out: 0.0, "0", "{a}", "0.0", torch="torch.Tensor.detach",
+       doc="The same number, as a constant for backward(): no gradient flows back through it.")
 
 # activations and elementary functions
 _unary("relu", lambda x: 0.0 if x < 0 else x, lambda x, out: _step(data(out) > 0), "[{out} > 0]",
@@ -473,6 +487,7 @@ _unary("leaky_relu", lambda x, p: x if x > 0 else p * x, lambda x, out, p: 1.0 i
        op="LeakyReLU", formula=True, activation=True, params=1, default=_LEAKY_SLOPE,
        torch="torch.nn.functional.leaky_relu", torch_module=("LeakyReLU", {"negative_slope": _LEAKY_SLOPE}),
        text="{out} = LeakyReLU({a})", phi_text=f"z if z > 0 else {_LEAKY_SLOPE}·z",
+       doc="x for x > 0, else slope·x; derivative 1 or slope.",
        phi_prime_text=f"1 if z > 0 else {_LEAKY_SLOPE}", js=f"(x > 0 ? x : {_LEAKY_SLOPE!r} * x)",
        numpy=lambda np, x: np.where(x > 0, x, _LEAKY_SLOPE * x))
 _unary("tanh", tanh_float, lambda x, out: 1.0 - out * out, "(1 - {out}²)", "_tanh({a})",
@@ -481,31 +496,36 @@ _unary("tanh", tanh_float, lambda x, out: 1.0 - out * out, "(1 - {out}²)", "_ta
        numpy=lambda np, x: np.tanh(x))
 _unary("sigmoid", sigmoid_float, lambda x, out: out * (1.0 - out), "{out}·(1 - {out})", "_sigmoid({a})",
        "{out} * (1.0 - {out})", formula=True, activation=True, torch="torch.sigmoid",
+       doc="σ(x) = 1 / (1 + e^-x); derivative σ(x)(1 - σ(x)). Never overflows.",
        torch_module=("Sigmoid", {}), helpers={"_sigmoid": sigmoid_float},
        phi_text="σ(z) = 1/(1 + e^−z)", phi_prime_text="σ(z)·(1 − σ(z))",
        js="(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))")
 _unary("softplus", softplus_float, lambda x, out: sigmoid(x), "σ({a})", "_softplus({a})", "_sigmoid({a})",
        formula=True, activation=True, torch="torch.nn.functional.softplus", torch_module=("Softplus", {}),
+       doc="log(1 + e^x), computed stably; derivative σ(x).",
        helpers={"_softplus": softplus_float}, phi_text="log(1 + e^z)", phi_prime_text="σ(z)",
        js="(Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))))",
        numpy=lambda np, x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 _unary("gelu", gelu_float, gelu_slope, "gelu'({a})", "_gelu({a})", "_gelu_d({a})", formula=True,
        activation=True, torch="torch.nn.functional.gelu", torch_module=("GELU", {"approximate": "tanh"}),
        helpers={"_gelu": gelu_float, "_gelu_d": gelu_slope},
+       doc="GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).",
        phi_text=f"½z(1 + tanh(√(2/π)(z + {GELU_A}z³)))", phi_prime_text="½(1 + tanh u) + ½z(1 − tanh²u)·u'",
        js=f"(Math.abs(x) > 20 ? (x > 0 ? x : 0) "
           f": 0.5 * x * (1 + Math.tanh({GELU_C!r} * (x + {GELU_A!r} * x * x * x))))")
 _unary("exp", math.exp, lambda x, out: out, "{out}", "_exp({a})", "{out}", formula=True, torch="torch.exp",
        helpers={"_exp": math.exp})
 _unary("log", log_float, lambda x, out: 1.0 / x, "(1 / {a})", "_log({a})", "1.0 / {a}", formula=True,
-       torch="torch.log", helpers={"_log": log_float})
-_unary("sqrt", math.sqrt, lambda x, out: 0.5 / out if data(out) > 0.0 else math.inf, "(1 / (2·{out}))",
+       torch="torch.log", helpers={"_log": log_float},
+       doc="Natural logarithm; derivative 1/x. Raises ValueError for x <= 0.")
+_unary("sqrt", sqrt_float, lambda x, out: 0.5 / out if data(out) > 0.0 else math.inf, "(1 / (2·{out}))",
        "_sqrt({a})", "(0.5 / {out} if {out} > 0.0 else _inf)", formula=True, torch="torch.sqrt",
-       helpers={"_sqrt": math.sqrt, "_inf": math.inf})
+       helpers={"_sqrt": sqrt_float, "_inf": math.inf},
+       doc="√x; derivative 1/(2√x) (infinite at 0). Raises ValueError for x < 0.")
 _unary("sin", math.sin, lambda x, out: cos(x), "cos({a})", "_sin({a})", "_cos({a})", formula=True,
-       torch="torch.sin", helpers={"_sin": math.sin, "_cos": math.cos})
+       torch="torch.sin", helpers={"_sin": math.sin, "_cos": math.cos}, doc="sin(x); derivative cos(x).")
 _unary("cos", math.cos, lambda x, out: -sin(x), "(-sin({a}))", "_cos({a})", "-_sin({a})", formula=True,
-       torch="torch.cos", helpers={"_sin": math.sin, "_cos": math.cos})
+       torch="torch.cos", helpers={"_sin": math.sin, "_cos": math.cos}, doc="cos(x); derivative -sin(x).")
 
 # n-ary: one node for many operands. sum: x_0 + x_1 + ...; dot, a neuron's pre-activation with
 # operands (b, w_1..w_n, x_1..x_n): b + w_1·x_1 + ... + w_n·x_n

@@ -101,7 +101,7 @@ def test_the_same_seed_gives_the_same_table_and_another_seed_another(capsys):
         (["--loss", "hinge", "--sizes", "2,1", "--target", "0.5"], "two classes (labels 0/1 or -1/+1)"),
         (["--loss", "mse", "--target", "0.5"], "2 numbers (one per output) or a class 0..1"),
         (["--loss", "mse", "--target", "1,2,3"], "2 number(s), one per output"),
-        (["--act", "swish"], "invalid choice"),
+        (["--act", "no_such_act"], "invalid choice"),
         (["--digits", "40"], "1 to 17"),
     ],
 )
