@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -250,6 +252,171 @@ def test_the_gif_has_one_frame_per_recorded_step():
     data = s.gif(size=40)
     img = PIL.open(io.BytesIO(data))
     assert img.format == "GIF" and img.n_frames == 13
+
+
+def test_the_script_never_overwrites_a_model_file(tmp_path):
+    s = Session(SMALL)
+    s.step(3)
+    (tmp_path / "run.py").write_text(s.script(), encoding="utf-8")
+    (tmp_path / "model.json").write_text("the teacher's own file", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def run(*flags: str) -> str:
+        out = subprocess.run([sys.executable, "run.py", *flags], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, env=env)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert "model saved to model-2.json" in run()
+    assert "model saved to model-3.json" in run()
+    assert (tmp_path / "model.json").read_text(encoding="utf-8") == "the teacher's own file"
+    assert nn.load_model(tmp_path / "model-2.json").sizes == s.model.sizes
+    assert "model saved to model.json" in run("--overwrite")  # asked for: replaces it
+    assert nn.load_model(tmp_path / "model.json").sizes == s.model.sizes
+
+
+# ---- bounded work: pause and close answer within one chunk of samples -------------------------------
+BIG = {"hidden": [32, 32], "points": 2000, "train_percent": 90, "batch_size": 1000}
+
+
+def _weights(s: Session) -> list[float]:
+    return [p.data for p in s.model.parameters()]
+
+
+def test_pause_during_a_long_step_answers_at_once_and_the_dropped_step_changes_nothing():
+    s = Session(BIG)
+    t0 = time.perf_counter()
+    s.step(1)
+    one_step = time.perf_counter() - t0
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(s.step(3)))
+    worker.start()
+    time.sleep(0.3 * one_step)  # inside the first of the three steps
+    t0 = time.perf_counter()
+    s.pause()
+    waited = time.perf_counter() - t0
+    worker.join(30)
+    assert not worker.is_alive()
+    assert waited < 0.25 * one_step, (waited, one_step)  # relative: a chunk, not a step
+    assert result["done"] < 3 and result["step"] == 1 + result["done"]
+    # the dropped step left no trace: the batch stream was rewound, the weights untouched
+    fresh = Session(BIG)
+    fresh.step(1 + result["done"])
+    assert _weights(fresh) == _weights(s)
+    s.step(1)
+    fresh.step(1)
+    assert _weights(fresh) == _weights(s)
+
+
+def test_close_during_a_step_returns_at_once_and_stops_the_thread():
+    s = Session(BIG)
+    t0 = time.perf_counter()
+    s.step(1)
+    one_step = time.perf_counter() - t0
+    s.play()
+    time.sleep(1.3 * one_step)  # playing: somewhere inside a step
+    t0 = time.perf_counter()
+    s.close()
+    waited = time.perf_counter() - t0
+    assert not s._thread.is_alive()
+    assert waited < 0.25 * one_step, (waited, one_step)
+
+
+def test_a_request_during_a_step_goes_first_and_the_step_resumes():
+    s = Session(BIG)
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(s.step(2)))
+    worker.start()
+    time.sleep(0.2)
+    r = s.explain(1, 1, 1, 0)  # waits a chunk, not a step
+    worker.join(60)
+    assert result["done"] == 2 and result["step"] == 2  # the interrupted step was done again
+    assert r["equation8"] == r["backward"]
+
+
+def test_a_step_request_can_be_bounded_in_time():
+    s = Session(BIG)
+    r = s.step(50, seconds=0.01)
+    assert r["done"] == 1 and r["step"] == 1  # at least one step, then the bound
+
+
+# ---- every choice from its registry: one entry adds a loss, a data set, an activation ------------------
+def test_a_loss_added_to_the_registry_trains_in_the_playground(monkeypatch):
+    from microgradnet import losses
+    from microgradnet.playground import config
+
+    class LogCosh(losses.Hinge):  # a one-output loss on y = ±1: e = log cosh(ŷ − y)
+        name = "logcosh"
+        formula = "log cosh(ŷ − y)"
+        equation9_text = "tanh(ŷ − y)"
+
+        def on_values(self, yhat, target):
+            d = yhat[0] - target
+            return ((d.exp() + (-d).exp()) * 0.5).log()
+
+        def _value(self, yhat, t):
+            return math.log(math.cosh(yhat[0] - t))
+
+        def _equation9(self, yhat, t):
+            return [math.tanh(yhat[0] - t)]
+
+    monkeypatch.setitem(losses.LOSSES, "logcosh", LogCosh())
+    assert "logcosh" in config.losses()
+    s = Session({**SMALL, "loss": "logcosh", "optimizer": "sgd", "lr": 1e-6})
+    s.step(1)
+    for p in s.model.parameters():
+        p.data += 1e-6 * p.grad
+
+    def mean_loss() -> float:  # the oracle: log cosh written here
+        signed = [1.0 if v == 1 else -1.0 for v in s.labels]
+        e = [math.log(math.cosh(_score(s.model, _features(s, k), "tanh") - signed[k]))
+             for k in range(s.n_train)]
+        return sum(e) / s.n_train
+
+    for p in s.model.parameters():
+        assert p.grad == pytest.approx(_fd(mean_loss, p), rel=1e-5, abs=1e-7)
+
+
+def test_a_data_set_added_to_the_registry_is_offered_trained_and_scripted(monkeypatch):
+    from microgradnet import data
+    from microgradnet.playground import config
+    from microgradnet.playground.api import choices
+
+    def make_stripes(n_samples=100, noise=0.0, seed=1):
+        rng = random.Random(seed)
+        X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(n_samples)]
+        return X, [int(math.floor(3 * a)) % 2 for a, _ in X]
+
+    monkeypatch.setitem(data.DATASETS, "stripes", data.DataSet(make_stripes, "vertical stripes"))
+    assert "stripes" in config.datasets() and "stripes" in choices()["datasets"]
+    s = Session({**SMALL, "dataset": "stripes"})
+    X, y = make_stripes(SMALL["points"], 0.1, 1)
+    assert s.points == X and s.labels == y
+    s.step(2)
+    assert "DATASETS['stripes'].two_class(" in s.script()
+
+
+def test_the_default_sample_is_the_training_point_with_the_largest_loss():
+    s = Session(SMALL)
+    s.step(30)
+    losses = [_per_sample(s.config["loss"], _score(s.model, _features(s, k), "tanh"), s.labels[k])
+              for k in range(s.n_train)]
+    assert s.state()["worst"] == max(range(s.n_train), key=losses.__getitem__)
+
+
+def test_the_gif_draws_with_the_activations_own_numpy_kernel(monkeypatch):
+    pytest.importorskip("PIL.Image")
+    from microgradnet import ops
+
+    asked = []
+    real = ops.numpy_forward
+    monkeypatch.setattr(ops, "numpy_forward", lambda name: asked.append(name) or real(name))
+    gelu = Session({**SMALL, "act": "gelu"})
+    linear = Session({**SMALL, "act": "linear"})
+    for p, q in zip(gelu.model.parameters(), linear.model.parameters()):
+        q.data = p.data  # the same weights: only the activation differs
+    a, b = gelu.gif(size=40), linear.gif(size=40)
+    assert asked == ["gelu", "linear"] and a != b  # GELU is not drawn as the identity
 
 
 # ---- the HTTP server ------------------------------------------------------------------------------------

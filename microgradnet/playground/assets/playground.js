@@ -47,6 +47,8 @@ function mgnPlayground(root, transport) {
     stats: { renders: 0, updates: 0, lastStep: -1, updateTimes: [], renderMs: 0 },
   };
   (window.mgnPlaygrounds = window.mgnPlaygrounds || []).push(app);
+  app.formula = (name) => act(name); // the heat maps' activation and number format, for tests
+  app.format = (v) => fmt(v);
 
   // ---- messages ---------------------------------------------------------------------------
   let msgTimer = null;
