@@ -200,7 +200,8 @@ def run_tests(tree_root: Path, files: list[str], with_torch: bool, shim: Path, f
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", help="use this checkout instead of a fresh worktree of HEAD")
-    parser.add_argument("--only", default="", help="only mutants whose label contains this text")
+    parser.add_argument("--only", action="append", default=[],
+                        help="only mutants whose label contains this text (repeat for several)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     args = parser.parse_args(argv)
 
@@ -210,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), "HEAD"], cwd=ROOT, check=True,
                        capture_output=True)
     try:
-        mutants = [m for m in engine_mutants(tree) + table_mutants(tree) if args.only in m.label]
+        mutants = [m for m in engine_mutants(tree) + table_mutants(tree)
+                   if not args.only or any(text in m.label for text in args.only)]
         if args.list:
             for m in mutants:
                 print(f"{m.path}:{m.start[0]}  {m.label}")
