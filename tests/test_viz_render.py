@@ -287,7 +287,7 @@ def test_text_in_a_1280_px_notebook_is_never_smaller_than_12_px(name):
 
 
 def test_a_picture_that_fits_is_shrunk_to_the_cell_and_one_that_cannot_scrolls_with_a_note():
-    from microgradnet.viz.render import SvgSize, fit
+    from microgradnet.viz.display import SvgSize, fit
 
     wide = SvgSize(width=2200, height=300, min_text=28)  # shrinks to 1,100 px: 14-px text
     shown = fit(wide)

@@ -1,17 +1,4 @@
-"""Which node belongs to which neuron of an MLP, and the collapsed view of large graphs.
-
-Labels alone tell where every neuron is, even in a training graph where each neuron is
-evaluated once per sample. ``microgradnet.nn`` builds a neuron in one of two ways:
-
-- the scalar graph (the default, micrograd's): one ``*`` node per weight times input, labelled
-  ``w^ℓ_{i,j}·o^{ℓ-1}_j``, and a chain of ``+`` nodes, bias first, the last labelled ``z^ℓ_i``
-  (the partial sums unlabelled);
-- the fused graph (``fused=True``): one ``'dot'`` node z = b + Σ w·x whose children are the
-  parameters ``b^ℓ_i``, ``w^ℓ_{i,j}`` and the inputs.
-
-Either way the node computing z, everything below it that is the neuron's own (products,
-partial sums, its parameters) and the activation applied to z belong to neuron (ℓ, i); the
-inputs it reads belong to whoever computed them. Names are read with ``microgradnet.notation``.
+"""The collapsed view of large graphs (which node belongs to which neuron: ``structure.py``).
 
 A training graph has tens of thousands of Values; Graphviz needs minutes for that and the
 picture is a grey smear. The collapsed view draws one box per neuron (or per layer), one
@@ -22,7 +9,6 @@ counting how many connections each stands for. It costs one pass over the graph.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import graphviz
@@ -31,174 +17,17 @@ from .. import notation
 from ..ops import op_for
 from . import labels as L
 from .render import Digraph
+from .structure import Structure, label_of, mlp_structure, op_of
 
 MAX_NEURON_BOXES = 100  # more neurons than this: one box per layer instead
 _SHOWN_PARAMS = 4
-
-
-@dataclass
-class Neuron:
-    """What the graph contains of one neuron (ℓ, i)."""
-
-    evaluations: int = 0
-    activations: list[str] = field(default_factory=list)
-    params: dict[int, Any] = field(default_factory=dict)  # j (0 = bias) -> parameter Value
-    scalar: bool = False  # built as * and + nodes (micrograd's graph) rather than one 'dot' node
-
-
-@dataclass
-class Structure:
-    """``neuron_of``: id(node) -> (ℓ, i) for every node that is part of a neuron (the node
-    computing z, its products and partial sums, its parameters, its activation)."""
-
-    neuron_of: dict[int, tuple[int, int]] = field(default_factory=dict)
-    neurons: dict[tuple[int, int], Neuron] = field(default_factory=dict)
-
-
-def _label(n: Any) -> str:
-    label = getattr(n, "label", "")
-    return label if isinstance(label, str) else ""
-
-
-def _op(n: Any) -> str:
-    op = getattr(n, "_op", "")
-    return op if isinstance(op, str) else str(op)
-
-
-def _parameter(n: Any) -> tuple[int, int, int] | None:
-    """(ℓ, i, j) of a weight w^ℓ_{i,j}, (ℓ, i, 0) of a bias b^ℓ_i, else None."""
-    name = notation.parse(_label(n))
-    if name is None or name.kind not in ("w", "b"):
-        return None
-    return name.layer, name.i, name.j or 0
-
-
-def _kids(n: Any) -> tuple[Any, ...]:
-    prev = getattr(n, "_prev", ())
-    return prev if isinstance(prev, tuple) else tuple(prev)  # order does not matter here
-
-
-def mlp_structure(nodes: list[Any], edges: list[tuple[Any, Any]]) -> Structure:
-    """Find the neurons of an MLP in a traced graph (empty when there are none).
-
-    ``nodes`` and ``edges`` (``(child, parent)`` pairs) are what ``dot.trace`` returns.
-    """
-    out = Structure()
-    readers = Counter(id(child) for child, _ in edges)  # how many nodes read each node
-    tops: dict[int, tuple[int, int]] = {}  # id(z node) -> neuron
-    for n in nodes:
-        op = _op(n)
-        if op == "dot":
-            found = [(c, _parameter(c)) for c in _kids(n)]
-            keys = {pos[:2] for _, pos in found if pos is not None}
-            if len(keys) != 1:
-                continue
-            key = keys.pop()
-            members, params, scalar = [n], [(c, pos) for c, pos in found if pos is not None], False
-        elif op == "+":
-            name = notation.parse(_label(n))
-            if name is None or name.kind != "z":
-                continue
-            key = (name.layer, name.i)
-            members, params = _scalar_neuron(n, key, readers)
-            if not params:
-                continue
-            scalar = True
-        else:
-            continue
-        neuron = out.neurons.setdefault(key, Neuron(scalar=scalar))
-        neuron.evaluations += 1
-        tops[id(n)] = key
-        for m in members:
-            out.neuron_of[id(m)] = key
-        for c, pos in params:
-            neuron.params.setdefault(pos[2], c)
-            out.neuron_of[id(c)] = key
-    for p in nodes:  # the activation applied to z: a node whose only child is z
-        kids = _kids(p)
-        if len(kids) == 1 and id(kids[0]) in tops and _op(p):
-            key = tops[id(kids[0])]
-            out.neuron_of[id(p)] = key
-            acts = out.neurons[key].activations
-            if _op(p) not in acts:
-                acts.append(_op(p))
-    return out
-
-
-def _scalar_neuron(
-    z: Any, key: tuple[int, int], readers: Counter[int]
-) -> tuple[list[Any], list[tuple[Any, tuple[int, int, int]]]]:
-    """The nodes of neuron ``key`` below its ``z`` node: the chain of ``+`` (partial sums are
-    unlabelled and read by nothing else), the products ``w^ℓ_{i,j}·o^{ℓ-1}_j`` and the parameters."""
-    members: list[Any] = []
-    params: list[tuple[Any, tuple[int, int, int]]] = []
-    stack = [z]
-    while stack:
-        m = stack.pop()
-        members.append(m)
-        for c in _kids(m):
-            label = _label(c)
-            parsed = notation.parse(label) if label else None
-            if not label or (parsed is not None and parsed.kind == "partial"):
-                if _op(c) == "+" and readers[id(c)] == 1:
-                    stack.append(c)  # a partial sum b + w_1·x_1 + ... + w_k·x_k
-                continue
-            name = notation.parse(label)
-            if name is None or (name.layer, name.i) != key:
-                continue
-            if name.kind == "b":
-                params.append((c, (name.layer, name.i, 0)))
-            elif name.kind == "product" and _op(c) == "*":
-                members.append(c)
-                for g in _kids(c):
-                    gpos = _parameter(g)
-                    if gpos is not None and gpos[:2] == key:
-                        params.append((g, gpos))
-    return members, params
-
-
-def article_names(nodes: list[Any], structure: Structure) -> dict[int, str]:
-    """Names (plain form, ``notation``'s) for the nodes of MLP neurons that the graph leaves
-    unnamed or names apart from what they read, by id:
-
-    - a partial sum of neuron (ℓ, i), unlabelled in micrograd's graph: ``z^ℓ_i (j≤k)``;
-    - a product ``w^ℓ_{i,j}·o^{ℓ-1}_j`` whose operand is labelled otherwise (an input ``x_1``,
-      which the article calls o⁰₁): ``w^ℓ_{i,j}·x_1``, so a leaf and its uses share one name.
-
-    ``nodes`` come children first (as ``dot.trace`` returns them).
-    """
-    names: dict[int, str] = {}
-    terms: dict[int, int] = {}  # id(partial sum) -> products summed so far
-    for n in nodes:
-        key = structure.neuron_of.get(id(n))
-        if key is None:
-            continue
-        label = _label(n)
-        name = notation.parse(label) if label else None
-        if name is not None and name.kind == "product" and _op(n) == "*":
-            kids = _kids(n)
-            weight = next((c for c in kids if _parameter(c) is not None), None)
-            operand = next((c for c in kids if c is not weight), None)
-            if weight is not None and operand is not None and _label(operand):
-                shown = f"{_label(weight)}{notation.DOT}{_label(operand)}"
-                if shown != label:
-                    names[id(n)] = shown
-        elif not label and _op(n) == "+":
-            k = 0
-            for c in _kids(n):
-                cname = notation.parse(_label(c))
-                k += terms.get(id(c), 0) + (cname is not None and cname.kind == "product")
-            if k:
-                terms[id(n)] = k
-                names[id(n)] = notation.partial_sum(key[0], key[1], k)
-    return names
 
 
 def _op_name(n: Any) -> str:
     """How pictures name a node's operation (the table's display name, else its ``_op``)."""
     row = op_for(n)
     display = getattr(row, "display", "") if row is not None else ""
-    return str(display or _op(n) or "(no op)")
+    return str(display or op_of(n) or "(no op)")
 
 
 def draw_collapsed(
@@ -317,7 +146,7 @@ def _describe(
     count = _count(len(members), "Value")
     if key[0] == "root":
         n = members[0]
-        fields = [f(notation.typeset(_label(n)))] if _label(n) else []
+        fields = [f(notation.typeset(label_of(n)))] if label_of(n) else []
         fields += [
             f(f"data {L.number(n.data, precision)}"),
             f(f"grad {L.number(getattr(n, 'grad', 0), precision)}"),
@@ -336,7 +165,7 @@ def _describe(
         acts = " → ".join(neuron.activations) or "linear"
         params = [neuron.params[j] for j in sorted(neuron.params)]
         lines = [
-            f"{notation.typeset(_label(p))} = {L.number(p.data, 3)}, "
+            f"{notation.typeset(label_of(p))} = {L.number(p.data, 3)}, "
             f"grad {L.number(getattr(p, 'grad', 0), 3)}"
             for p in params[:_SHOWN_PARAMS]
         ]

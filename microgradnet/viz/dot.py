@@ -25,8 +25,11 @@ from ..engine import Value
 from ..notation import FONT, typeset
 from ..walk import backward_order
 from . import labels as L
-from .collapse import Structure, article_names, draw_collapsed, mlp_structure
-from .render import Digraph
+from .collapse import draw_collapsed
+from .display import CELL_WIDTH, MIN_TEXT_PX, fit, measure
+from .options import Options
+from .render import Digraph, GraphvizUnavailable, RenderError
+from .structure import Structure, article_names, mlp_structure
 
 __all__ = ["trace", "draw_dot", "children", "backward_numbers", "GRAD_COLORS"]
 
@@ -112,16 +115,6 @@ def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     return nodes, edges
 
 
-def _hidden(hide: Any) -> frozenset[str]:
-    if hide is None:
-        return frozenset()
-    fields = {hide} if isinstance(hide, str) else set(hide)
-    unknown = fields - {"grad", "data"}
-    if unknown:
-        raise ValueError(f"hide= takes 'grad', 'data' or both, got {sorted(unknown)!r}")
-    return frozenset(fields)
-
-
 def _shade(value: float, scale: float) -> int:
     """-4..4: sign of the value, darker for a larger share of the largest magnitude."""
     if value != value or value == 0.0:
@@ -138,75 +131,6 @@ _TITLES = {
     frozenset({"data"}): "Fill in the values (forward pass)",
     frozenset({"data", "grad"}): "Fill in the values, then the gradients",
 }
-
-
-SIZES = {"16:9": (1920, 1080), "4:3": (1024, 768)}  # size= for slides: the screen it fills, in px
-
-
-@dataclass(frozen=True)
-class Options:
-    """draw_dot's options, checked once (:meth:`check`): every error names the option."""
-
-    rankdir: str
-    color: str | None
-    hidden: frozenset[str]
-    max_nodes: int | None
-    collapse: str | None
-    precision: int
-    fields: tuple[str, ...]
-    fontsize: float
-    scale: float | None
-    screen: tuple[int, int] | None
-    layer: int | None
-
-    @classmethod
-    def check(cls, *, rankdir: Any, color: Any, hide: Any, answer_key: bool, max_nodes: Any, collapse: Any,
-              precision: Any, fields: Any, fontsize: Any, scale: Any, size: Any, layer: Any) -> Options:
-        _choice("rankdir", rankdir, ("auto", "LR", "RL", "TB", "BT"))
-        _choice("color", color, (None, "grad", "data"))
-        _choice("collapse", collapse, (None, "neuron", "layer"))
-        hidden = frozenset() if answer_key else _hidden(hide)
-        if color is not None and color in hidden:
-            raise ValueError(f"color={color!r} would give away the hidden {color} values; drop one of them")
-        L.check_precision(precision)
-        if max_nodes is not None and (not _whole(max_nodes) or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
-        shown = (fields,) if isinstance(fields, str) else tuple(fields)
-        if not shown or set(shown) - {"data", "grad"}:
-            raise ValueError(f"fields= takes 'data', 'grad' or both, got {fields!r}")
-        if not _real(fontsize) or not 4 <= fontsize <= 72:
-            raise ValueError(f"fontsize must be a number of points from 4 to 72, got {fontsize!r}")
-        if scale is not None and (not _real(scale) or not 0.05 <= scale <= 20):
-            raise ValueError(f"scale must be None (fit the cell) or a number from 0.05 to 20, got {scale!r}")
-        if layer is not None and (not _whole(layer) or layer < 1):
-            raise ValueError(f"layer must be a layer number (1 for the first) or None, got {layer!r}")
-        return cls(rankdir, color, hidden, max_nodes, collapse, precision, shown, float(fontsize), scale,
-                   _screen(size), layer)
-
-
-def _choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
-    if value not in choices or isinstance(value, bool):
-        raise ValueError(f"{name}= takes {', '.join(map(repr, choices))}; got {value!r}")
-
-
-def _whole(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _real(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _screen(size: Any) -> tuple[int, int] | None:
-    """size=: None (a notebook cell), '16:9' (1,920×1,080), '4:3' (1,024×768) or 'WxH' in px."""
-    if size is None:
-        return None
-    if isinstance(size, str) and size in SIZES:
-        return SIZES[size]
-    parts = size.lower().split("x") if isinstance(size, str) else []
-    if len(parts) == 2 and all(p.strip().isdigit() and 100 <= int(p) <= 20_000 for p in parts):
-        return int(parts[0]), int(parts[1])
-    raise ValueError(f"size= takes None, '16:9', '4:3' or a screen like '1920x1080'; got {size!r}")
 
 
 def draw_dot(
@@ -343,8 +267,6 @@ def _collapsed(nodes: list[Any], edges: list[tuple[Any, Any]], roots: list[Any],
 def _too_small(g: Digraph, text: float, where: str) -> None:
     """Say (a warning and a note under the picture) that the picture cannot be read, and how to
     draw one that can."""
-    from .render import MIN_TEXT_PX
-
     if text >= MIN_TEXT_PX:
         return
     hint = (
@@ -360,8 +282,6 @@ def _too_small(g: Digraph, text: float, where: str) -> None:
 def _fit_screen(build: Any, rankdir: str, screen: tuple[int, int]) -> Digraph:
     """size=: the direction whose smallest text is larger once the picture fits the screen,
     scaled down by Graphviz to fit it (size attribute, in inches at 96 px per inch)."""
-    from .render import GraphvizUnavailable, RenderError, measure
-
     w, h = screen
     best: tuple[float, Digraph] | None = None
     for direction in ("LR", "TB") if rankdir == "auto" else (rankdir,):
@@ -387,8 +307,6 @@ def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool) -> 
     that is more legible; else (an MLP graph, clusters='auto') top to bottom without the neuron
     boxes when that fits. Anything but the first says so in a note under the picture. Needs one
     layout when left to right fits, two or three otherwise."""
-    from .render import CELL_WIDTH, MIN_TEXT_PX, GraphvizUnavailable, RenderError, fit, measure
-
     def rank(d: Any) -> tuple[bool, float, float]:  # legible without scrolling, larger, narrower
         return d.scrolls, -round(d.text, 1), d.width
 

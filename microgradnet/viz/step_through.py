@@ -39,9 +39,9 @@ from .._files import write_text
 from ..engine import Value
 from ..notation import typeset as pretty
 from ..walk import backward_steps, topological_order
-from .collapse import article_names, mlp_structure
 from .dot import backward_numbers as _numbers
 from .dot import trace
+from .structure import article_names, mlp_structure
 
 __all__ = ["Step", "step_through", "to_html", "page_data"]
 
