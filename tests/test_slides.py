@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from microgradnet import Value
-from microgradnet.walk import topological_order
 from microgradnet.nn import MLP
 from microgradnet.viz import step_gif, step_images
 from microgradnet.viz.step_through import fmt
+from microgradnet.walk import topological_order
 from tests.graphs import lecture_neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -144,3 +144,72 @@ def test_long_lines_and_awkward_labels_come_out_whole(tmp_path):
     # captions are never cut (node boxes shorten long labels, as the page does)
     assert f"the chain rule at {name} (op *), {name}.grad = 1.0" in last
     assert odd in last
+
+
+# ---- 16:9 frames ---------------------------------------------------------------------------------
+def png_engines() -> list[str]:
+    from microgradnet.viz import available_engines
+    from microgradnet.viz.render import choose_engine
+
+    out = []
+    for engine in available_engines():
+        try:
+            out.append(choose_engine("png", engine))
+        except Exception:  # an engine that only writes SVG
+            continue
+    return out
+
+
+@pytest.mark.parametrize("engine", png_engines())
+def test_slides_are_1920_by_1080_by_default_in_every_engine(tmp_path, monkeypatch, engine):
+    from microgradnet.viz.render import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, engine)
+    root = lecture_neuron()
+    for path in step_images(root, tmp_path / "png", "png"):
+        with Image.open(path) as im:
+            assert im.size == (1920, 1080)
+    with Image.open(step_images(root, tmp_path / "small", "png", size=(1280, 720))[0]) as im:
+        assert im.size == (1280, 720)
+    with Image.open(step_images(root, tmp_path / "own", "png", size=None)[0]) as im:
+        assert abs(im.width / im.height - 16 / 9) > 0.05  # the drawing's own shape
+
+
+def test_svg_slides_are_16_9_and_the_caption_has_room_above_the_graph(tmp_path):
+    for path in step_images(lecture_neuron(), tmp_path, "svg"):
+        root = ET.parse(path).getroot()
+        assert (root.get("width"), root.get("height")) == ("1440pt", "810pt")  # 1920 × 1080 px
+        captions, nodes = [], []
+        for g in root.iter(f"{SVG}g"):
+            if g.get("class") == "graph":
+                captions = [float(t.get("y")) for t in g.findall(f"{SVG}text")
+                            if "".join(t.itertext()).replace("\u00a0", " ").strip()]  # lines with words
+                size = float(g.find(f"{SVG}text").get("font-size"))
+            elif g.get("class") == "node":
+                for shape in g.iter(f"{SVG}polygon"):
+                    nodes += [float(y) for y in shape.get("points").replace(" ", ",").split(",")[1::2]]
+        assert captions and nodes
+        assert min(nodes) - max(captions) >= size  # a blank line between the words and the graph
+
+
+def test_the_gif_is_16_9_scaled_to_its_max_width(tmp_path):
+    path = step_gif(lecture_neuron(), tmp_path / "n.gif", max_width=960)
+    with Image.open(path) as gif:
+        assert gif.size == (960, 540)
+
+
+def test_a_wrong_size_is_a_clear_error(tmp_path):
+    for bad in ((1920,), (10, 10), (1920.0, 1080), "16:9"):
+        with pytest.raises(ValueError, match="size"):
+            step_images(lecture_neuron(), tmp_path, size=bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graphviz_itself_draws_the_frame_so_text_is_scaled_as_vectors_not_pixels():
+    from microgradnet.viz import available_engines, svg
+    from microgradnet.viz.slides import step_graphs
+
+    if "system" not in available_engines():
+        pytest.skip("the system Graphviz (dot) is not installed")
+    root = ET.fromstring(svg(step_graphs(lecture_neuron())[-1], engine="system"))
+    assert (root.get("width"), root.get("height")) == ("1440pt", "810pt")
