@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import hmac
 import json
+import math
 import secrets
 import socket
 import sys
@@ -41,6 +42,8 @@ LOOPBACK = {"127.0.0.1": socket.AF_INET, "localhost": socket.AF_INET, "::1": soc
 READ_TIMEOUT = 10.0  # seconds for a whole request (headers and body) to arrive
 IDLE_TIMEOUT = 15.0  # seconds a kept-alive connection may wait for its next request
 MAX_CONNECTIONS = 64  # open at once; further ones close the longest-idle connection
+NEW_GRACE = 0.5  # seconds a new connection has to send its request before it may be cut for room
+QUEUE_SECONDS = 2.0  # at capacity, how long a new connection may wait for room before it is refused
 FD_RESERVE = 32  # file descriptors kept free for the application (imports, temporary files)
 MAX_BODY = 1 << 20
 MAX_JSON_DEPTH = 32
@@ -144,7 +147,7 @@ class LocalServer(ThreadingHTTPServer):
         self._conns: dict[socket.socket, _Conn] = {}
         self._conns_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._fd_trouble = False
+        self._fd_said = -math.inf  # when "out of file descriptors" was last printed
         self._backoff = 0.0
         super().__init__((self.host, port), handler)
         self._watchdog = threading.Thread(target=self._watch, name=f"{self.name}-watchdog", daemon=True)
@@ -197,32 +200,39 @@ class LocalServer(ThreadingHTTPServer):
                 self._out_of_fds(e)
             raise  # socketserver skips this round
         self._backoff = 0.0
-        if self._fd_trouble:
-            self._fd_trouble = False
-            print(f"{self.name}: accepting connections again", file=sys.stderr, flush=True)
         return conn
 
     def _out_of_fds(self, e: OSError) -> None:
-        if not self._fd_trouble:  # once per episode: a log line per failed accept would flood stderr
-            self._fd_trouble = True
+        now = time.monotonic()
+        if now - self._fd_said >= 60.0:  # at most once a minute: a line per failed accept would flood
+            self._fd_said = now
             limit = _fd_limit()
             print(f"{self.name}: out of file descriptors ({e.strerror}; limit {limit}); "
                   "closing idle connections and waiting", file=sys.stderr, flush=True)
-        self._cut_idle(max(1, len(self._conns) // 4))
         # the listening socket stays readable while the backlog is full: without a pause the
-        # serve loop would call accept() again at once, forever (100 % CPU)
-        self._backoff = min(1.0, max(0.05, 2 * self._backoff))
+        # serve loop would call accept() again at once, forever (100 % CPU). Closing idle
+        # connections frees descriptors within milliseconds; with none to close, wait longer
+        if self._cut_idle(max(1, len(self._conns) // 4)):
+            self._backoff = 0.02
+        else:
+            self._backoff = min(1.0, max(0.05, 2 * self._backoff))
         self._stopping.wait(self._backoff)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
-        """Register the connection; at capacity, make room by closing the longest-idle ones."""
-        c = _Conn(request, time.monotonic() + self.read_timeout)
-        with self._conns_lock:  # connections already cut are closing: they leave no room taken
-            over = 1 + sum(not o.cut for o in self._conns.values()) - self.max_connections
-        if over > 0 and not self._cut_idle(over):
-            return False  # every connection is handling a request: refuse this one (closed at once)
+        """Register the connection. At capacity, make room by closing the connections waiting
+        longest for a request (stalled or idle); if all are busy or brand new, wait briefly (new
+        connections queue in the backlog meanwhile), then refuse this one."""
+        end = time.monotonic() + QUEUE_SECONDS
+        while True:
+            with self._conns_lock:  # connections already cut are closing: they take no room
+                over = 1 + sum(not o.cut for o in self._conns.values()) - self.max_connections
+            if over <= 0 or self._cut_idle(over, older_than=NEW_GRACE) >= over:
+                break
+            if time.monotonic() >= end or self._stopping.is_set():
+                return False  # every connection is handling a request: closed at once
+            self._stopping.wait(0.01)
         with self._conns_lock:
-            self._conns[request] = c
+            self._conns[request] = _Conn(request, time.monotonic() + self.read_timeout)
         return True
 
     def shutdown_request(self, request: Any) -> None:
@@ -248,10 +258,14 @@ class LocalServer(ThreadingHTTPServer):
             pass
         return True
 
-    def _cut_idle(self, n: int) -> int:
-        """Cut up to ``n`` connections waiting for a request, the longest waiting first."""
+    def _cut_idle(self, n: int, older_than: float = 0.0) -> int:
+        """Cut up to ``n`` connections waiting ``older_than`` seconds or more for a request, the
+        longest waiting first (a browser sends its request right after connecting: a connection
+        younger than that is most likely about to be served, not stalled)."""
+        now = time.monotonic()
         with self._conns_lock:
-            waiting = sorted((c for c in self._conns.values() if not c.busy and not c.cut),
+            waiting = sorted((c for c in self._conns.values()
+                              if not c.busy and not c.cut and now - c.since >= older_than),
                              key=lambda c: c.since)
         return sum(self._cut(c) for c in waiting[:n])
 
@@ -299,9 +313,9 @@ class LocalHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # a backstop per socket operation (a response a client never reads); the watchdog
-        # enforces the real limits on whole requests
-        self.connection.settimeout(max(self.server.read_timeout, self.server.idle_timeout) + 5.0)
+        # a backstop per socket operation (a response a client never reads), well past the
+        # limits: the watchdog enforces those on whole requests
+        self.connection.settimeout(2 * max(self.server.read_timeout, self.server.idle_timeout) + 10.0)
         self._conn = self.server.conn(self.connection)
 
     def handle_expect_100(self) -> bool:

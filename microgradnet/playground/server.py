@@ -138,7 +138,10 @@ class _Handler(LocalHandler):
         if token is not None and self.server.has_secret(token):
             # the secret moves from the URL into a cookie; the address bar then shows only "/"
             cookie = f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; SameSite=Strict"
-            self.send_body(303, b"", "text/plain; charset=utf-8", {"Location": "/", "Set-Cookie": cookie})
+            # other parameters (the page's ?present) survive the redirect
+            rest = "&".join(p for p in query.split("&") if p and p.partition("=")[0] != "token")
+            where = "/?" + rest if rest else "/"
+            self.send_body(303, b"", "text/plain; charset=utf-8", {"Location": where, "Set-Cookie": cookie})
         elif self.server.has_secret(self.secret_cookie()):
             self.send_body(200, self.server.page, "text/html; charset=utf-8")
         else:
