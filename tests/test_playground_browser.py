@@ -205,3 +205,116 @@ def test_the_jupyter_widget_module_runs_the_same_page(server, browser):
     shown = [d.find_element("css selector", f'#widget-host [data-k="{k}"]') for k in ("eq8", "backward")]
     eq8, back = (float(e.get_attribute("data-value")) for e in shown)
     assert eq8 == pytest.approx(back, rel=1e-12, abs=1e-15)
+
+
+# ---- on a projector: text sizes, the explanation in view, one number format ---------------------------
+SMALLEST_TEXT = """
+const sizes = [];
+const walker = document.createTreeWalker(arguments[0] || document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const e = n.parentElement;
+  if (!n.textContent.trim() || !e || e.closest('svg') || e.closest('[hidden]')) continue;
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) continue;
+  sizes.push([parseFloat(getComputedStyle(e).fontSize), n.textContent.trim().slice(0, 40)]);
+}
+sizes.sort((a, b) => a[0] - b[0]);
+return sizes[0];
+"""
+IN_VIEW = """
+const r = document.querySelector(arguments[0]).getBoundingClientRect();
+return [r.top, r.bottom, r.left, r.right, window.innerWidth, window.innerHeight];
+"""
+
+
+def _viewport(d, width: int, height: int) -> None:
+    """The page's viewport exactly width x height CSS pixels (a projector's or a screen's)."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def _in_view(d, selector: str) -> bool:
+    top, bottom, left, right, w, h = d.execute_script(IN_VIEW, selector)
+    return top >= 0 and left >= 0 and bottom <= h and right <= w
+
+
+def _open(d, srv, present: bool) -> None:
+    d.get(srv.url + ("&present" if present else ""))
+    wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+
+
+def _click_weight(d, l: int, i: int, j: int) -> None:
+    d.execute_script(f"document.querySelector('path.hit[data-l=\"{l}\"][data-i=\"{i}\"][data-j=\"{j}\"]')"
+                     ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    wait_for(d, "return document.querySelector('[data-k=eq8]')")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 768)])
+def test_presentation_mode_has_20px_text_and_the_explanation_needs_no_scrolling(server, browser, width,
+                                                                                 height):
+    d = browser
+    _viewport(d, width, height)
+    try:
+        _open(d, server, present=False)
+        assert d.execute_script(SMALLEST_TEXT)[0] >= 16
+        _open(d, server, present=True)
+        assert d.execute_script("return document.querySelector('.mgn-pg').classList.contains('present')")
+        assert d.execute_script(SMALLEST_TEXT)[0] >= 20
+        d.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # wherever the page is
+        _click_weight(d, 2, 1, 1)
+        assert _in_view(d, "[data-k=explain]") and _in_view(d, "[data-k=eq8]")
+        assert d.execute_script(SMALLEST_TEXT)[0] >= 20
+        d.execute_script("document.querySelector('canvas.pg-node[data-l=\"1\"][data-i=\"2\"]').click()")
+        wait_for(d, "return document.querySelector('[data-k=graph] svg')", timeout=60)
+        assert _in_view(d, "[data-k=explain]") and _in_view(d, "[data-k=steppage]")
+        # the key p switches the mode off and on
+        d.execute_script("document.querySelector('.mgn-pg').dispatchEvent("
+                         "new KeyboardEvent('keydown', {key: 'p', bubbles: true}))")
+        assert not d.execute_script("return document.querySelector('.mgn-pg').classList.contains('present')")
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_neuron_graph_is_legible_on_a_1080p_screen(server, browser):
+    d = browser
+    _viewport(d, 1920, 1080)
+    try:
+        _open(d, server, present=False)
+        d.execute_script("document.querySelector('canvas.pg-node[data-l=\"2\"][data-i=\"1\"]').click()")
+        wait_for(d, "return document.querySelector('[data-k=graph] svg text')", timeout=60)
+        smallest = d.execute_script(
+            "return Math.min(...[...document.querySelectorAll('[data-k=graph] svg text')].map((e) =>"
+            " parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))")
+        assert smallest >= 14
+        assert _in_view(d, "[data-k=explain]")
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_numbers_have_4_significant_digits_as_notation_number_writes_them(server, browser):
+    import random
+
+    from microgradnet import notation
+
+    d = browser
+    _open(d, server, present=False)
+    rng = random.Random(7)
+    values = [0.0, -0.0, 1.0, -1.5, 2.0, 0.70710678, 6.8813735, 1e-4, 9.99949e-5, 999999.0, 1e6,
+              -8.167343707664226e-6, 123456.789, 0.000123456, 1.5e7]
+    values += [rng.choice([-1, 1]) * 10 ** rng.uniform(-9, 9) for _ in range(400)]
+    shown = d.execute_script("return arguments[0].map((v) => window.mgnPlaygrounds[0].format(v))", values)
+    assert shown == [notation.number(v) for v in values]
+    special = d.execute_script("const f = window.mgnPlaygrounds[0].format;"
+                               "return [f(Infinity), f(-Infinity), f(NaN)]")
+    assert special == [notation.number(float(v)) for v in ("inf", "-inf", "nan")]
+
+
+def test_the_default_sample_follows_the_largest_loss_until_one_is_chosen(server, browser):
+    d = browser
+    _open(d, server, present=False)
+    el(d, "step").click()
+    wait_for(d, "return window.mgnPlaygrounds[0].st.step >= 1")
+    (sid,) = [k for k in server.sessions][-1:]
+    worst = server.sessions[sid].state()["worst"]
+    wait_for(d, f"return window.mgnPlaygrounds[0].sample === {worst}")
+    assert "largest loss" in el(d, "sampleinfo").text
