@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import grad_mode as _gm
+from .validate import is_real
 from .walk import _NARY, backward_steps, topological_order
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 def backward(root: Value, grad: float = 1.0) -> None:
     """Set ``root.grad = grad`` and accumulate d(root)/d(node) into every node's ``grad``."""
-    if not isinstance(grad, (int, float)) or isinstance(grad, bool):
+    if not is_real(grad):
         raise TypeError(f"backward: grad must be a number (the seed d(root)/d(root)), got {grad!r}")
     root.grad = grad
     if _gm.anomaly_enabled():

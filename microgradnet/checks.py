@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .engine import Value
 from .grad_mode import is_grad_enabled, no_grad
 from .gradients import grad, hessian
+from .validate import is_real
 
 Input = Value | float | int
 
@@ -64,7 +65,7 @@ def _start(
     if not callable(f):
         raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
     for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(x, (int, float)) or isinstance(x, bool):
+        if not is_real(x):
             raise TypeError(f"{who}: {name} must be a number, got {x!r}")
     if not eps > 0:
         raise ValueError(f"{who}: eps must be positive, got {eps!r}")

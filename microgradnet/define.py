@@ -38,6 +38,7 @@ from typing import Any
 from . import engine as _engine
 from . import ops as _ops
 from .engine import Value
+from .validate import is_real
 
 __all__ = ["define_op"]
 
@@ -45,7 +46,7 @@ _DEFINED: set[str] = set()  # names added by define_op: calling it again replace
 
 
 def _number(name: str, what: str, x: float, result: object) -> float:
-    if not isinstance(result, numbers.Real) or isinstance(result, bool):
+    if not is_real(result):
         raise TypeError(f"{name}: its {what} must return a number, got {type(result).__name__} at x = {x!r}")
     return float(result)
 

@@ -23,6 +23,7 @@ import math
 from collections.abc import Sequence
 
 from .engine import Operand, Value, all_finite, value_sum, weighted_sum
+from .validate import is_real, is_whole
 
 __all__ = [
     "sum",
@@ -55,7 +56,7 @@ def _values(xs: Sequence[Operand], what: str) -> list[Value]:
     for x in xs:
         if isinstance(x, Value):
             out.append(x)
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        elif is_real(x):
             out.append(Value(x))
         else:
             raise TypeError(f"{what}: expected Values or numbers, got {type(x).__name__} {x!r:.60}")
@@ -70,7 +71,7 @@ def _same_length(a: Sequence[object], b: Sequence[object], what: str) -> None:
 def _number(t: object, what: str) -> float:
     if isinstance(t, Value):
         return t.data
-    if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t):
+    if not is_real(t) or not math.isfinite(t):  # type: ignore[arg-type]
         raise ValueError(f"{what}: targets must be finite numbers, got {t!r}")
     return float(t)
 
@@ -140,7 +141,7 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 
 # ---- losses ------------------------------------------------------------------------------------
 def _class_index(target: object, n_classes: int) -> int:
-    if not isinstance(target, int) or isinstance(target, bool):
+    if not is_whole(target):
         raise TypeError(f"cross_entropy: target must be a class index (int, counted from 0), got {target!r}")
     if not 0 <= target < n_classes:
         raise ValueError(

@@ -25,13 +25,13 @@ whole gradient to the first operand on a tie (as ``torch.where(a >= b, a, b)``; 
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
 from .engine import Value
 from .grad_mode import is_grad_enabled
+from .validate import is_real
 from .walk import topological_order
 
 __all__ = ["grad", "hessian", "hvp"]
@@ -54,7 +54,7 @@ def _as_values(x: object, what: str) -> list[Value]:
 def _seeds(grad_outputs: object, n: int, create_graph: bool) -> list[Any]:
     if grad_outputs is None:
         return [1.0] * n
-    if isinstance(grad_outputs, (Value, numbers.Real)) and not isinstance(grad_outputs, bool):
+    if isinstance(grad_outputs, Value) or is_real(grad_outputs):
         grad_outputs = [grad_outputs]
     if isinstance(grad_outputs, (str, bytes)) or not isinstance(grad_outputs, Sequence):
         raise TypeError(
@@ -64,7 +64,7 @@ def _seeds(grad_outputs: object, n: int, create_graph: bool) -> list[Any]:
     if len(seeds) != n:
         raise ValueError(f"grad: {len(seeds)} grad_outputs for {n} outputs; give one seed per output")
     for k, s in enumerate(seeds):
-        if isinstance(s, bool) or not isinstance(s, (Value, numbers.Real)):
+        if not (isinstance(s, Value) or is_real(s)):
             raise TypeError(f"grad: grad_outputs[{k}] must be a number or a Value, got {type(s).__name__}")
     return [s if isinstance(s, Value) and create_graph else float(getattr(s, "data", s)) for s in seeds]
 

@@ -25,7 +25,6 @@ c + 1 in the article's 1-based names: class 0 is o^N_1. Two-class labels may be 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 from . import functional as F
 from .engine import Value
 from .ops import sigmoid_float, softplus_float
+from .validate import is_real, is_whole
 
 __all__ = ["Loss", "Decision", "LOSSES", "get", "names", "default_loss", "softmax"]
 
@@ -47,7 +47,7 @@ def check_yhat(yhat: object) -> list[float]:
     if not yhat:
         raise ValueError("ŷ is empty: a network has at least one output")
     for v in yhat:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        if not is_real(v):
             raise TypeError(f"ŷ must contain real numbers, got {v!r}")
     return [float(v) for v in yhat]
 
@@ -64,7 +64,7 @@ def softmax(yhat: Sequence[float]) -> list[float]:
 
 
 def _real(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_real(x):
         raise TypeError(f"{what} must be a real number, got {x!r}")
     f = float(x)
     if not math.isfinite(f):
@@ -73,7 +73,7 @@ def _real(x: object, what: str) -> float:
 
 
 def _is_class(x: object) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+    return is_whole(x)
 
 
 def _binary_classes(labels: Sequence[Any]) -> tuple[Any, Any]:
@@ -186,6 +186,12 @@ class Loss:
     def _equation9(self, yhat: list[float], t: Any) -> list[float]:
         raise NotImplementedError
 
+    def worked_equation9(self, yhat: list[float], t: Any, grads: list[float], out: Any, num: Any,
+                         fac: Any) -> list[str]:
+        """Equation 9 with the numbers substituted, one line per step (``equations.explain``):
+        ``grads`` are ∂e/∂o^N_i, ``out(i)`` names output i, ``num``/``fac`` format numbers."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"<loss {self.name}: e = {self.formula}>"
 
@@ -208,7 +214,7 @@ class _OneLogit(Loss):
 
     def target(self, label: object, n_out: int = 1) -> Target:
         self.check_outputs(n_out)
-        if isinstance(label, numbers.Real) and not isinstance(label, bool) and label in (0, 1, -1):
+        if is_real(label) and label in (0, 1, -1):
             positive = label == 1
             return (1 if positive else -1) if self.signed else int(positive)
         return self._other_target(label)
@@ -237,6 +243,13 @@ class Hinge(_OneLogit):
 
     def _equation9(self, yhat: list[float], t: Any) -> list[float]:
         return [-float(t) if 1.0 - t * yhat[0] > 0.0 else 0.0]
+
+    def worked_equation9(self, yhat: list[float], t: Any, grads: list[float], out: Any, num: Any,
+                         fac: Any) -> list[str]:
+        margin = 1.0 - t * yhat[0]
+        why = f"> 0, so −y = {num(-t)}" if margin > 0 else "≤ 0, so 0"
+        return [f"  1 − y·ŷ = 1 − {fac(t)}·{fac(yhat[0])} = {num(margin)} {why}",
+                f"  ∂e/∂{out(1)} = {num(grads[0])}"]
 
 
 class BinaryCrossEntropy(_OneLogit):
@@ -268,6 +281,11 @@ class BinaryCrossEntropy(_OneLogit):
 
     def _equation9(self, yhat: list[float], t: Any) -> list[float]:
         return [sigmoid_float(yhat[0]) - t]
+
+    def worked_equation9(self, yhat: list[float], t: Any, grads: list[float], out: Any, num: Any,
+                         fac: Any) -> list[str]:
+        s = sigmoid_float(yhat[0])
+        return [f"  ∂e/∂{out(1)} = σ({num(yhat[0])}) − {fac(t)} = {num(s)} − {fac(t)} = {num(grads[0])}"]
 
 
 class CrossEntropy(Loss):
@@ -310,6 +328,15 @@ class CrossEntropy(Loss):
         # i counts outputs from 1 in the article; the class c = t is output t + 1
         return [p - (1.0 if k == t else 0.0) for k, p in enumerate(softmax(yhat))]
 
+    def worked_equation9(self, yhat: list[float], t: Any, grads: list[float], out: Any, num: Any,
+                         fac: Any) -> list[str]:
+        sm = softmax(yhat)
+        lines = ["  softmax(ŷ) = (" + ", ".join(num(v) for v in sm) + f"),  "
+                 f"c = {t} (classes count from 0: class {t} is output i = {t + 1}, {out(t + 1)})"]
+        for i, p in enumerate(sm, start=1):
+            lines.append(f"  ∂e/∂{out(i)} = {num(p)} − {1 if i == t + 1 else 0} = {num(grads[i - 1])}")
+        return lines
+
 
 class MeanSquaredError(Loss):
     name = "mse"
@@ -325,7 +352,7 @@ class MeanSquaredError(Loss):
             raise ValueError("the mse loss needs a model with at least one output")
 
     def target(self, label: object, n_out: int = 1) -> Target:
-        if isinstance(label, numbers.Real) and not isinstance(label, bool):
+        if is_real(label):
             if n_out == 1:
                 return (_real(label, "mse target"),)
             if _is_class(label) and 0 <= int(label) < n_out:  # type: ignore[call-overload]
@@ -365,6 +392,11 @@ class MeanSquaredError(Loss):
     def _equation9(self, yhat: list[float], t: Any) -> list[float]:
         n = len(yhat)
         return [2.0 * (y - ty) / n for y, ty in zip(yhat, t)]
+
+    def worked_equation9(self, yhat: list[float], t: Any, grads: list[float], out: Any, num: Any,
+                         fac: Any) -> list[str]:
+        return [f"  ∂e/∂{out(i)} = 2·({num(y)} − {fac(v)})/{len(yhat)} = {num(grads[i - 1])}"
+                for i, (y, v) in enumerate(zip(yhat, t), start=1)]
 
 
 def _single(outs: list[Any], loss: Loss) -> list[Any]:

@@ -41,6 +41,7 @@ from . import notation as N
 from . import ops as _ops
 from . import serialization as _io
 from .engine import Operand, Value, _Add, _Mul, _new, weighted_sum
+from .validate import is_whole
 
 _DATA_SLOT = Value.__dict__["data"]  # replaced while compiled replay watches .data reads
 
@@ -103,7 +104,7 @@ def _title(act: str) -> str:
 
 
 def _check_size(name: str, n: object) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+    if not is_whole(n) or n < 1:  # type: ignore[operator]
         raise ValueError(f"{name} must be a positive whole number, got {n!r}")
     return n
 

@@ -126,7 +126,7 @@ def test_the_table_of_operations_depends_on_nothing_in_the_package():
 # below: the engine never reaches for drawing, drawing never for the playground, nothing but
 # the command line's entry point for the command line.
 LAYERS: list[set[str]] = [
-    {"ops", "grad_mode", "notation", "_files"},  # the table and plain helpers: no engine
+    {"ops", "grad_mode", "notation", "_files", "validate"},  # the table and plain helpers: no engine
     {"walk", "backward", "engine", "define", "functional", "batching", "examples", "expr",
      "serialization", "torch_bridge", "gradients", "checks"},  # Values and what works on them
     {"losses", "nn", "compile", "equations", "optim", "progress", "fit_compiled", "train", "data",

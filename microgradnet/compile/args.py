@@ -7,11 +7,11 @@ argument): the description picks the recording, the floats feed it.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from ..engine import Value
+from ..validate import is_real
 
 __all__ = ["CompileError", "GraphChangedError", "flatten", "build", "out_spec", "out_values", "fill"]
 
@@ -54,7 +54,7 @@ def flatten(obj: Any, flat: list[float], static: bool = False) -> Any:
             "compile_step: arguments must be plain numbers (and lists of them), not Values; "
             "the model's parameters are picked up from the graph"
         )
-    if isinstance(obj, numbers.Real) and not isinstance(obj, bool):
+    if is_real(obj):
         flat.append(float(obj))
         return "#"
     return ("=", _freeze(obj))

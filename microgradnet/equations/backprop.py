@@ -12,13 +12,13 @@ z^ℓ_i = Σ_{j≥1} w^ℓ_{i,j}·o^{ℓ-1}_j, and there is no j = 0 column to d
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import losses as registry
 from .. import notation
+from ..validate import is_real, is_whole
 from .activations import Activation, activation
 
 Target = int | float | Sequence[float]
@@ -74,7 +74,7 @@ def check_input(model: Any, x: object) -> list[float]:
         raise ValueError(f"input x must have {d0} numbers (the network's d_0), got {len(x)}")
     out = []
     for v in x:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        if not is_real(v):
             raise TypeError(f"input x must contain real numbers, got {v!r}")
         if not math.isfinite(float(v)):
             raise ValueError(f"input x must contain finite numbers, got {v!r}")
@@ -86,7 +86,7 @@ def check_index(sizes: Sequence[int], l: object, i: object, j: object, bias: boo
     """ValueError unless (ℓ, i, j) names a weight: 1 ≤ ℓ ≤ N, 1 ≤ i ≤ d_ℓ, 0/1 ≤ j ≤ d_{ℓ-1}."""
     n = len(sizes) - 1
     for name, v in (("ℓ", l), ("i", i), ("j", j)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        if not is_whole(v):
             raise TypeError(f"weight index {name} must be a whole number, got {v!r}")
     if not 1 <= l <= n:  # type: ignore[operator]
         raise ValueError(f"layer ℓ must be between 1 and {n} (the network has {n} layers), got {l}")

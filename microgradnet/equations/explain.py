@@ -8,8 +8,6 @@ from typing import Any, NamedTuple
 
 from .. import losses as registry
 from .. import notation
-from ..losses import softmax
-from ..ops import sigmoid_float
 from .backprop import Backprop, Target, backprop, check_index, weight_name
 from .compare import autograd
 
@@ -63,26 +61,8 @@ def _eq9_lines(bp: Backprop) -> list[str]:
     o = notation.activation
     lines = [f"Equation 9 (last layer, loss {bp.loss}):  ∂e/∂o^{N}_i = {spec.equation9_text}"]
     lines.append("  ŷ = (" + ", ".join(num(v) for v in yhat) + ")")
-    if spec.name == "cross_entropy":
-        sm = softmax(yhat)
-        c = bp.target
-        lines.append("  softmax(ŷ) = (" + ", ".join(num(v) for v in sm) + f"),  "
-                     f"c = {c} (classes count from 0: class {c} is output i = {c + 1}, {o(N, c + 1)})")  # type: ignore[operator]
-        for i, p in enumerate(sm, start=1):
-            one = 1 if i == c + 1 else 0  # type: ignore[operator]
-            lines.append(f"  ∂e/∂{o(N, i)} = {num(p)} − {one} = {num(bp.de_do(N, i))}")
-    elif spec.name == "mse":
-        for i, (y, t) in enumerate(zip(yhat, bp.target), start=1):  # type: ignore[arg-type]
-            lines.append(f"  ∂e/∂{o(N, i)} = 2·({num(y)} − {fac(t)})/{len(yhat)} = {num(bp.de_do(N, i))}")
-    elif spec.name == "bce":
-        s = sigmoid_float(yhat[0])
-        lines.append(f"  ∂e/∂{o(N, 1)} = σ({num(yhat[0])}) − {fac(bp.target)} = {num(s)} − {fac(bp.target)}"  # type: ignore[arg-type]
-                     f" = {num(bp.de_do(N, 1))}")
-    else:
-        margin = 1.0 - bp.target * yhat[0]  # type: ignore[operator]
-        why = f"> 0, so −y = {num(-bp.target)}" if margin > 0 else "≤ 0, so 0"  # type: ignore[operator]
-        lines.append(f"  1 − y·ŷ = 1 − {fac(bp.target)}·{fac(yhat[0])} = {num(margin)} {why}")  # type: ignore[arg-type]
-        lines.append(f"  ∂e/∂{o(N, 1)} = {num(bp.de_do(N, 1))}")
+    grads = [bp.de_do(N, i) for i in range(1, len(yhat) + 1)]
+    lines += spec.worked_equation9(list(yhat), bp.target, grads, lambda i: o(N, i), num, fac)
     return lines
 
 
