@@ -181,19 +181,23 @@ def _test_files(tree_root: Path) -> list[str]:
 def _hide_torch(folder: Path) -> Path:
     shim = folder / "no-torch"
     (shim / "torch").mkdir(parents=True, exist_ok=True)
-    (shim / "torch" / "__init__.py").write_text('raise ImportError("hidden by benchmarks/mutation.py")\n')
+    (shim / "torch" / "__init__.py").write_text(
+        'raise ModuleNotFoundError("torch is hidden by benchmarks/mutation.py", name="torch")\n'
+    )
     return shim
 
 
-def run_tests(tree_root: Path, files: list[str], with_torch: bool, shim: Path, first_failure: bool = True
-              ) -> bool:
-    """True when the tests pass."""
+def run_tests(tree_root: Path, files: list[str], with_torch: bool, shim: Path, first_failure: bool = True,
+              show: bool = False) -> bool:
+    """True when the tests pass (``show``: print pytest's summary of failures)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_PROFILE="ci")
     env["PYTHONPATH"] = str(tree_root) if with_torch else os.pathsep.join([str(shim), str(tree_root)])
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
     if first_failure:
         argv.insert(3, "-x")
     done = subprocess.run(argv, cwd=tree_root, env=env, capture_output=True, text=True, timeout=3600)
+    if show and done.returncode != 0:
+        print("\n".join(line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))))
     return done.returncode == 0
 
 
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         shim = _hide_torch(work)
         print(f"{len(mutants)} mutants; tests: {', '.join(Path(f).name for f in files)}", flush=True)
         for with_torch in (False, True):
-            if not run_tests(tree, files, with_torch, shim, first_failure=False):
+            if not run_tests(tree, files, with_torch, shim, first_failure=False, show=True):
                 print(f"the unmutated tree fails its tests ({'with' if with_torch else 'without'} torch): "
                       "fix that first", flush=True)
                 return 2
