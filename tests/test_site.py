@@ -287,6 +287,72 @@ def test_render_svg_in_the_kernel(site: Path):
         assert lines[1].startswith("RenderError render_svg: Graphviz (viz-js) rejected the DOT source")
 
 
+# Calls the page's transport (what playground.js's api() uses) and answers its JSON.
+_CALL = """
+const [name, body, done] = arguments;
+window.microgradnetTransport(name, body).then(done, e => done({error: String(e)}));
+"""
+
+
+def _wait_for(driver: Any, script: str, seconds: float) -> Any:
+    """Poll ``script`` in the page until it returns something truthy (or fail after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"waited {seconds} s for: {script}")
+
+
+# the page's latest state's step, plus one (step 0 must count as started)
+_STEP = "const a = (window.mgnPlaygrounds || [])[0]; return a && a.st ? a.st.step + 1 : 0"
+
+
+@needs_chromium
+def test_the_playground_trains_in_a_worker_and_equation_8_matches_native_backward(site: Path, tmp_path: Path):
+    from microgradnet import nn
+    from microgradnet.playground.features import FEATURES
+    from tests.oracles import central_difference_in_place
+
+    with static_server(site) as (base, served), offline_chromium(1280, 800) as driver:
+        driver.get(f"{base}/playground/index.html")
+        _wait_for(driver, _STEP, KERNEL_TIMEOUT)
+        call = functools.partial(driver.execute_async_script, _CALL)
+        assert call("state", {"since": 0})["step"] == 0
+        driver.find_element("css selector", '.mgn-pg [data-k="play"]').click()
+        _wait_for(driver, _STEP.replace("+ 1 : 0", ">= 30 : false"), 60)  # the counter advances
+        driver.find_element("css selector", '.mgn-pg [data-k="play"]').click()  # pause
+        deadline = time.monotonic() + 10
+        while (state := call("state", {"since": 0}))["playing"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not state["playing"] and state["step"] >= 30
+        time.sleep(0.5)
+        assert call("state", {"since": 0})["step"] == state["step"]  # paused: no more steps
+        config, data = call("state", {"since": 0})["config"], call("dataset", {})
+        k, (l, i, j) = 3, (2, 1, 1)
+        explained = call("explain", {"l": l, "i": i, "j": j, "sample": k})
+        assert "error" not in explained, explained
+        model = tmp_path / "model.json"
+        model.write_text(call("export", {"what": "model"})["text"])
+        assert not [u for u in served if not u.startswith("/")]
+    # natively, from the exported model: the same weight, and dE/dw by a finite difference
+    assert config["loss"] == "bce" and config["act"] == "tanh"
+    m = nn.load_model(model)
+    w = m.layers[l - 1].neurons[i - 1].w[j - 1]
+    assert w.data == explained["weight"]
+    x = [FEATURES[f](*data["points"][k]) for f in data["features"]]
+    y01 = 1.0 if data["labels"][k] == 1 else 0.0
+
+    def loss() -> float:  # bce on the score, labels onto 0/1: log(1 + e^s) - y·s
+        s = m(x).data
+        return math.log1p(math.exp(s)) - y01 * s
+
+    (fd,) = central_difference_in_place(loss, [w])
+    assert explained["equation8"] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    assert explained["equation8"] == pytest.approx(explained["backward"], rel=1e-12)
+
+
 def test_render_svg_outside_pyodide_names_the_problem():
     from microgradnet.viz import browser
 

@@ -7,6 +7,7 @@ Output (``site/``, git-ignored)::
     index.html            the landing page (web/index.html)
     jupyterlite/          JupyterLite: the course notebooks, Pyodide kernel, microgradnet preinstalled
     jupyterlite/static/viz/viz.js  @viz-js/viz (Graphviz compiled to WebAssembly): draw_dot in the browser
+    playground/           the playground page, its Python session in a Pyodide Web Worker
     NOTICES.md            the licences of the bundled third-party software
 
 Inputs come only from the npm registry (``web/package-lock.json``: Pyodide's runtime, viz-js) and
@@ -215,6 +216,26 @@ def copy_static(site: Path) -> None:
     shutil.copy2(NODE_MODULES / "@viz-js" / "viz" / "dist" / "viz.js", viz / "viz.js")
 
 
+def copy_playground(site: Path) -> None:
+    """The playground page, its requests answered by a Pyodide Web Worker instead of HTTP.
+
+    The page is the library's own (``page_html``, the one the served playground sends), with
+    ``transport.js`` in its head setting ``window.microgradnetTransport`` before it starts.
+    """
+    sys.path.insert(0, str(ROOT))  # this tree's page, even if another microgradnet is installed
+    from microgradnet.playground.page import page_html
+
+    folder = site / "playground"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = page_html()
+    if page.count("</head>") != 1:
+        raise SystemExit("site: the playground page has no single </head> to put the worker transport before")
+    page = page.replace("</head>", '<script src="transport.js"></script>\n</head>')
+    (folder / "index.html").write_text(page)
+    for name in ("transport.js", "worker.js", "worker.py"):
+        shutil.copy2(WEB / "playground" / name, folder / name)
+
+
 def size_mb(folder: Path) -> float:
     """Total size of the files under ``folder`` in MB (10^6 bytes)."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
@@ -235,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     stage_lite(WORK, site / "jupyterlite")
     build_lab(WORK, site / "jupyterlite")
     copy_static(site)
+    copy_playground(site)
     log(f"built {site} in {time.perf_counter() - started:.0f} s: {size_mb(site):.1f} MB")
     log(f"serve it with: python -m http.server -d {os.path.relpath(site)} (then open http://127.0.0.1:8000/)")
     return 0
