@@ -33,6 +33,7 @@ def choices() -> dict[str, Any]:
         "features": list(FEATURE_ROWS),
         "feature_js": {name: f.js for name, f in FEATURE_ROWS.items()},
         "feature_labels": {name: f.label for name, f in FEATURE_ROWS.items()},
+        "momentum_optimizers": _config.momentum_optimizers(),
         "limits": _config.LIMITS, "defaults": _config.DEFAULTS,
     }
 

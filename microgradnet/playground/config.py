@@ -25,7 +25,7 @@ from .. import optim as _optim
 from .features import FEATURES, PlaygroundError
 
 __all__ = ["LIMITS", "DEFAULTS", "DATA_KEYS", "MODEL_KEYS", "validate", "datasets", "activations",
-           "losses", "optimizers", "make_optimizer"]
+           "losses", "optimizers", "momentum_optimizers", "make_optimizer"]
 
 
 def datasets() -> list[str]:
@@ -48,14 +48,19 @@ def optimizers() -> list[str]:
     return list(_optim.OPTIMIZERS)
 
 
+def momentum_optimizers() -> list[str]:
+    """The optimizers that take a momentum (read from their signatures: no list of names here)."""
+    takes = {name: "momentum" in inspect.signature(opt).parameters for name, opt in _optim.OPTIMIZERS.items()}
+    return [name for name, yes in takes.items() if yes]
+
+
 def make_optimizer(config: dict[str, Any], params: list[Any]) -> Any:
     """The configured optimizer on ``params``: rate and L2 (weight decay) always, momentum for an
-    optimizer that takes one (read from its signature, so a new registry entry needs no case)."""
-    cls = _optim.OPTIMIZERS[config["optimizer"]]
+    optimizer that takes one (so a new registry entry needs no case here)."""
     kwargs: dict[str, Any] = {"lr": config["lr"], "weight_decay": config["l2"]}
-    if "momentum" in inspect.signature(cls).parameters:
+    if config["optimizer"] in momentum_optimizers():
         kwargs["momentum"] = config["momentum"]
-    return cls(params, **kwargs)
+    return _optim.OPTIMIZERS[config["optimizer"]](params, **kwargs)
 
 
 LIMITS: dict[str, tuple[float, float]] = {

@@ -9,10 +9,9 @@ unless ``--overwrite`` is given: running it twice never replaces a file silently
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from .. import optim as _optim
+from .config import momentum_optimizers
 from .trainer import CHUNK
 
 _TEMPLATE = '''"""Reproduces a microgradnet playground run: {dataset}, features {names},
@@ -113,7 +112,7 @@ def make_script(config: dict[str, Any], steps: int, feature_source: dict[str, st
     sizes = [int(h) for h in c["hidden"]] + [1]
     batch = int(c["batch_size"]) or n_train
     opt_args = f"lr={float(c['lr'])!r}, weight_decay={float(c['l2'])!r}"
-    if "momentum" in inspect.signature(_optim.OPTIMIZERS[c["optimizer"]]).parameters:
+    if c["optimizer"] in momentum_optimizers():
         opt_args += f", momentum={float(c['momentum'])!r}"
     loss = _losses.LOSSES[c["loss"]]
     return _TEMPLATE.format(

@@ -434,6 +434,9 @@ function mgnPlayground(root, transport) {
     NUM_KEYS.forEach((k) => { const e = $(k); if (force || document.activeElement !== e) e.value = c[k]; });
     SEL_KEYS.forEach((k) => { $(k).value = c[k]; });
     $("speed").value = String(c.speed);
+    // momentum means something only to an optimizer that takes one (SGD): greyed out otherwise
+    const takes = (app.choices && app.choices.momentum_optimizers) || [];
+    $("momentum").disabled = takes.indexOf(c.optimizer) < 0;
     root.querySelectorAll('[data-k="features"] input').forEach((e) => { e.checked = c.features.indexOf(e.value) >= 0; });
   }
   async function configure(changes) {
