@@ -358,6 +358,8 @@ class LocalHandler(BaseHTTPRequestHandler):
             return
         if self._timed_out():
             return
+        if self.command != "POST" and (self.headers.get("Content-Length") or "0").strip() != "0":
+            self.close_connection = True  # a body nobody reads must not be taken for the next request
         try:
             method = getattr(self, f"do_{self.command}", None)
             if method is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -175,6 +176,21 @@ def test_sec_fetch_site_stands_in_for_a_missing_origin_only_when_same_origin(ser
     one_line_refusal(*api(server, "session", Origin=None, **{"Sec-Fetch-Site": "cross-site"}), "Origin")
     assert server.sessions == {}
     assert api(server, "session", Origin=None, **{"Sec-Fetch-Site": "same-origin"})[0] == 200
+
+
+def test_the_body_of_a_refused_request_is_never_read_as_a_second_request(server):
+    """A cross-site POST whose body is itself an HTTP request: one answer (403), then close."""
+    inner = f"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    here = f"http://127.0.0.1:{server.port}"
+    for path, origin in (("/api/session", "http://evil.example"), ("/elsewhere", here)):
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nOrigin: {origin}\r\n"
+                f"Content-Type: text/plain\r\nContent-Length: {len(inner)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(head + inner)
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        assert answer.count(b"HTTP/1.1 ") == 1 and answer.split(b" ")[1] in (b"403", b"404"), answer
 
 
 def test_a_flood_from_a_foreign_origin_leaves_the_pages_session_working(server):

@@ -151,15 +151,19 @@ class _Handler(LocalHandler):
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
         if not path.startswith("/api/"):
+            self.close_connection = True  # its body is unread: never parse it as a next request
             self.send_text(404, f"unknown address {path!r}")
             return
         name = path[len("/api/"):]
+        body = None
         try:
             self.check_api()  # before reading the body: a refused request costs nothing
             body = self.read_json()
             status, obj = self._answer(name, body)
         except RequestError as e:
             status, obj = e.status, {"error": str(e)}
+            if body is None:  # refused unread: close, or its body would be read as the next request
+                self.close_connection = True
         self.send_body(status, to_json(obj).encode("utf-8"), "application/json; charset=utf-8")
 
     def _answer(self, name: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
