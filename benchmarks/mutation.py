@@ -48,7 +48,7 @@ TEST_GLOBS = [  # the quick, targeted ones first: most mutants die there (pytest
     "test_lecture_compat.py", "test_equations.py",
 ]
 SPECIAL_FUNCTIONS = {"_pow_slope", "powv_slope_base", "powv_slope_exponent", "power_slope_float",
-                     "slope_power_float", "_sign", "_max_first", "_step", "gelu_slope"}
+                     "power_or_inf", "_sign", "_max_first", "_step", "gelu_slope"}
 FLIP = {ast.Gt: ">=", ast.GtE: ">", ast.Lt: "<=", ast.LtE: "<", ast.Eq: "!=", ast.NotEq: "=="}
 
 

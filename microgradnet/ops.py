@@ -285,7 +285,7 @@ def power_float(x: float, p: float, at: Any = None) -> float:
         raise OverflowError(f"**: {x!r} ** {p!r} overflows a float{_where(at)}") from None
 
 
-def slope_power_float(x: float, q: float) -> float:
+def power_or_inf(x: float, q: float) -> float:
     """x**q inside a derivative: a result too big for a float is ±inf (IEEE), not an error,
     since the forward value itself was representable."""
     try:
@@ -302,7 +302,7 @@ def power_slope_float(x: float, p: float) -> float:
         return 0.0
     if x == 0.0 and p < 1:
         return math.inf
-    return float(p * slope_power_float(x, p - 1))
+    return float(p * power_or_inf(x, p - 1))
 
 
 def power_value_float(x: float, p: float, at: Any = None) -> float:
@@ -385,7 +385,7 @@ def powv_slope_base(a: Any, b: Any, out: Any = None) -> Any:
         pd = data(b)
         return 0.0 if pd > 1 else (1.0 if pd == 1 else math.inf)
     if _is_number(a) and _is_number(b):
-        return b * slope_power_float(a, b - 1)
+        return b * power_or_inf(a, b - 1)
     return b * a ** (b - 1)
 
 
