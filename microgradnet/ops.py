@@ -111,6 +111,11 @@ class Op:
             return tuple(d(*args, out) for d in self.derivatives)
         return tuple(d(*args, out, p) for d in self.derivatives)
 
+    @property
+    def weighted(self) -> bool:
+        """An n-ary row whose terms multiply pairs of operands: a neuron's b + Σ w·x (dot)."""
+        return self.terms is not None and any(len(t) == 2 for t in self.terms(3))
+
     def partners(self, n: int) -> list[int | None]:
         """An n-ary row's local derivatives as operand positions: for each of its ``n`` operands,
         the operand whose value is d out / d operand (a term ``x_i·x_k`` gives x_k towards x_i),
