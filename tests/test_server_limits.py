@@ -286,6 +286,24 @@ def test_malformed_json_of_any_shape_is_a_400_with_one_line(server, body, words)
     assert threads_settle(baseline) <= baseline
 
 
+def test_a_failure_anywhere_behind_a_request_is_still_an_answer(monkeypatch):
+    srv, t = start(config={"hidden": [0]})  # every new session fails to build
+    try:
+        status, r = api(srv, "session", {})
+        assert status == 400 and "at least 1" in r["error"]
+        monkeypatch.setattr(srv, "config", SMALL)
+        sid = api(srv, "session", {})[1]["sid"]
+
+        def broken(*args: Any) -> None:
+            raise AttributeError("a bug")
+
+        monkeypatch.setattr(srv.sessions[sid], "state", broken)
+        status, r = api(srv, "state", {"sid": sid})
+        assert status == 500 and r["error"] == "state failed: AttributeError: a bug"
+    finally:
+        stop(srv, t)
+
+
 def test_a_huge_or_chunked_body_is_refused_without_reading_it(server):
     head = "".join(f"{k}: {v}\r\n" for k, v in headers(server.port, server.token).items())
     s = raw(server.port, f"POST /api/state HTTP/1.1\r\n{head}Content-Length: {10**9}\r\n\r\n".encode())

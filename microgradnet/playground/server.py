@@ -167,14 +167,15 @@ class _Handler(LocalHandler):
         self.send_body(status, to_json(obj).encode("utf-8"), "application/json; charset=utf-8")
 
     def _answer(self, name: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if name == "session":
-            return 200, {"sid": self.server.new_session(), **choices()}
-        if name == "close":
-            self.server.close_session(body.get("sid"))
-            return 200, {"closed": True}
-        session = self.server.session(body.get("sid"))
         try:
-            return answer(session, name, body)
+            if name == "session":
+                return 200, {"sid": self.server.new_session(), **choices()}
+            if name == "close":
+                self.server.close_session(body.get("sid"))
+                return 200, {"closed": True}
+            return answer(self.server.session(body.get("sid")), name, body)
+        except RequestError:
+            raise
         except PlaygroundError as e:
             return 400, {"error": str(e)}
         except Exception as e:  # a bug must not cost the page its answer: say what happened
