@@ -12,6 +12,7 @@ import math
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -177,6 +178,30 @@ def test_every_sheet_and_every_key_is_one_page(tmp_path, paper, source):
     assert result.printed_pt >= 7.0
     for path in (result.sheets, result.key):  # vector graphics: no raster image anywhere
         assert all(not page.images for page in pypdf.PdfReader(str(path)).pages)
+    for path in (result.sheets, result.key):
+        assert_nothing_in_the_margins(path)
+
+
+def assert_nothing_in_the_margins(path, margin_mm: float = 10.0) -> None:
+    """Every page drawn by poppler: the outer ``margin_mm`` of paper stays white, so the graph
+    and the key's table really fit the page (a PDF page count alone would not show a cut graph)."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is needed to look at the printed pages")
+    from PIL import Image
+
+    dpi = 40
+    done = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(path), str(path.with_suffix(""))],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pictures = sorted(path.parent.glob(path.stem + "-*.pgm"))
+    assert pictures
+    edge = math.ceil(margin_mm / 25.4 * dpi)
+    for picture in pictures:
+        image = Image.open(picture)
+        w, h = image.size
+        for box in ((0, 0, w, edge), (0, h - edge, w, h), (0, 0, edge, h), (w - edge, 0, w, h)):
+            assert image.crop(box).getextrema()[0] > 200, (picture.name, box)  # no dark pixel
+        picture.unlink()
 
 
 def test_every_character_printed_is_in_the_embedded_font(tmp_path):
