@@ -44,7 +44,7 @@ def test_the_gif_has_the_requested_number_of_frames_and_they_decode(tmp_path, fr
     assert len(decoded) == frames
     assert len(history) == 8
     sizes = {img.size for img, _ in decoded}
-    assert sizes == {(720, 320)}  # 9 × 4 inches at 80 dpi
+    assert sizes == {(1280, 720)}  # 16:9, sharp on a 720p slide
     # every frame is a real picture: many colours, not one blank fill
     for img, _ in decoded:
         assert len(img.getcolors(maxcolors=100_000) or []) > 20
@@ -103,7 +103,8 @@ def test_several_classes_with_cross_entropy(tmp_path):
         ({"frames": 10, "steps": 5}, ValueError, "10 frames need at least 9 training steps"),
         ({"frame_ms": 0}, ValueError, "frame_ms"),
         ({"resolution": 1}, ValueError, "resolution"),
-        ({"path": "run.png"}, ValueError, "must end in .gif"),
+        ({"path": "run.png"}, ValueError, "must end in .gif or .svg"),
+        ({"size": (1920, 1080.0)}, ValueError, "size must be"),
         ({"path": "/nonexistent-folder/run.gif"}, FileNotFoundError, "does not exist"),
         ({"loss": "l1"}, ValueError, "unknown loss"),
     ],
@@ -134,3 +135,8 @@ def test_the_gif_is_written_atomically(tmp_path, monkeypatch):
         small_run(tmp_path)
     assert path.read_bytes() == b"the old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif"]  # no temporary file left
+
+
+def test_a_full_hd_gif_on_request(tmp_path):
+    path, _, _, _ = small_run(tmp_path, frames=2, size=(1920, 1080))
+    assert {img.size for img, _ in frames_of(path)} == {(1920, 1080)}

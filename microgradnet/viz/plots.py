@@ -434,9 +434,12 @@ def region_axes(grid: Grid, box: tuple[float, float, float, float]) -> svgplot.A
 def regions_body(
     grid: Grid, margins: list[list[list[float]]], ax: svgplot.Axes, legend: bool = True
 ) -> list[str]:
-    """The filled regions (one rectangle per run of equal class along a row), the boundary, the
-    points and the legend, drawn into ``ax``."""
-    index = grid.colour_index(len(margins))
+    """The filled regions, the boundary, the points, the axes and the legend, drawn into ``ax``."""
+    return region_fills(grid, margins, ax) + region_marks(grid, len(margins), ax, legend)
+
+
+def region_fills(grid: Grid, margins: list[list[list[float]]], ax: svgplot.Axes) -> list[str]:
+    """The filled regions (one rectangle per run of equal class along a row) and the boundary."""
     xs, ys = grid.xs, grid.ys
     half_x, half_y = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
     out = ['<g shape-rendering="crispEdges">']
@@ -462,6 +465,13 @@ def regions_body(
             d = " ".join(f"M{ax.x(a[0]):.1f},{ax.y(a[1]):.1f} L{ax.x(b[0]):.1f},{ax.y(b[1]):.1f}"
                          for a, b in segments)
             out.append(f'<path d="{d}" fill="none" stroke="#222222" stroke-width="1.6"/>')
+    return out
+
+
+def region_marks(grid: Grid, n_margins: int, ax: svgplot.Axes, legend: bool = True) -> list[str]:
+    """The data points (colour and marker per class), the axes and the legend."""
+    index = grid.colour_index(n_margins)
+    out = []
     for point, label in zip(grid.points, grid.y):
         i = index[label]
         out.append(svgplot.marker(_MARKERS[i % len(_MARKERS)], ax.x(point[0]), ax.y(point[1]), PALETTE[i]))
