@@ -396,6 +396,17 @@ def test_a_data_set_added_to_the_registry_is_offered_trained_and_scripted(monkey
     assert "DATASETS['stripes'].two_class(" in s.script()
 
 
+def test_spirals_are_learnt_by_a_2_8_8_1_tanh_network_with_the_readmes_settings():
+    """README: x1, x2 only, Adam lr 0.03, full batch, 400 points (half to test), noise 0.1."""
+    s = Session({"dataset": "spirals", "points": 400, "train_percent": 50, "noise": 0.1,
+                 "features": ["x1", "x2"], "hidden": [8, 8], "act": "tanh", "optimizer": "adam", "lr": 0.03,
+                 "batch_size": 0})
+    s.step(500)
+    assert s.history[-1][4] >= 0.9  # test accuracy
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "2-8-8-1 tanh network on x₁, x₂ alone, Adam at lr 0.03, full\nbatch, 400 points" in readme
+
+
 def test_the_default_sample_is_the_training_point_with_the_largest_loss():
     s = Session(SMALL)
     s.step(30)
