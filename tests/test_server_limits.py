@@ -502,3 +502,22 @@ def test_ctrl_c_with_eight_busy_sessions_stops_within_two_seconds():
     print(f"\nCtrl-C with 8 busy sessions: stopped in {seconds:.2f} s, exit code {p.returncode}")
     assert p.returncode == 130 and "stopped" in out and "Traceback" not in err, err
     assert seconds < 2.0
+
+
+def test_the_readme_states_the_limits_the_code_has():
+    """The README's paragraph on the server quotes these numbers: they must be the code's."""
+    from microgradnet import localserver
+    from microgradnet.playground import server as server_module
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    start = text.index("**Only the page it served.**")
+    paragraph = text[start:text.index("In Jupyter", start)]
+    claims = [
+        f"({localserver.READ_TIMEOUT:g} s to send a request", f"{localserver.IDLE_TIMEOUT:g} s idle)",
+        f"at most {localserver.MAX_CONNECTIONS} are open at once",
+        f"trains at most {api_module.STEP_SECONDS:g} s", f"{server_module.MAX_SESSIONS} tabs at once",
+        f"{server_module.NEW_SESSIONS_PER_MINUTE} new ones a minute", "exit code 130",
+    ]
+    assert [c for c in claims if c not in paragraph] == []
+    assert server_module.CLOSE_SECONDS <= 1.0 and "within a second" in paragraph
+
