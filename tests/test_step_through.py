@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from microgradnet import Value
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
-from microgradnet.viz.step_through import fmt, step_through, to_html
+from microgradnet.notation import number as fmt
+from microgradnet.viz.step_through import step_through, to_html
 from microgradnet.walk import topological_order
 from tests.graphs import lecture_expression
 from tests.graphs import lecture_neuron_and_leaves as lecture_neuron
@@ -139,13 +140,13 @@ def test_a_non_value_is_a_type_error():
 
 # ---- the page -----------------------------------------------------------------------------
 def test_the_page_prints_the_lectures_arithmetic(tmp_path):
-    """a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0, as the course writes it."""
+    """a.grad += e.grad × b.data = (-2)(-3) = 6: the course's rule with the numbers filled in."""
     nodes = lecture_expression()
     data = page_data(to_html(nodes["L"], tmp_path / "L.html"))
     lines = [f"{u['formula']} {u['numbers']}" for s in data["steps"] for u in s["updates"]]
-    assert "a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0" in lines
-    assert "f.grad += L.grad × d.data = (1.0)(4.0) = 4.0" in lines
-    assert "c.grad += d.grad × 1 = (-2.0)(1.0) = -2.0" in lines
+    assert "a.grad += e.grad × b.data = (-2)(-3) = 6" in lines
+    assert "f.grad += L.grad × d.data = (1)(4) = 4" in lines
+    assert "c.grad += d.grad × 1 = (-2)(1) = -2" in lines
 
 
 def test_the_page_starts_with_only_the_roots_grad_set_and_ends_at_backwards(tmp_path):
@@ -153,8 +154,8 @@ def test_the_page_starts_with_only_the_roots_grad_set_and_ends_at_backwards(tmp_
     data = page_data(to_html(root, tmp_path / "n.html"))
     nodes = topological_order(root)
     start = {i: n["grad"] for i, n in enumerate(data["nodes"])}
-    assert start[data["root"]] == ["1.0", "1.0"]
-    assert all(g == ["0.0", "0.0"] for i, g in start.items() if i != data["root"])
+    assert start[data["root"]] == ["1", "1.0"]  # shown, and in full (repr) on hover
+    assert all(g == ["0", "0.0"] for i, g in start.items() if i != data["root"])
     shown = dict(start)
     for s in data["steps"]:
         for u in s["updates"]:
@@ -287,8 +288,8 @@ def test_the_forward_pass_prints_the_lectures_formula_with_numbers(tmp_path):
     data = page_data(to_html(root, tmp_path / "n.html"))
     lines = [f"{f['formula']} {f['numbers']}" for f in data["forward"]]
     assert lines[-1] == "o = tanh(n) = tanh(0.8814) = 0.7071"
-    assert lines[0] == "#5 = x1 · w1 = 2.0 · (-3.0) = -6.0"  # draw_dot(number=True) numbers it 5
-    assert "n = #3 + b = (-6.0) + 6.8814 = 0.8814" in lines
+    assert lines[0] == "#5 = x1 · w1 = 2 · (-3) = -6"  # draw_dot(number=True) numbers it 5
+    assert "n = #3 + b = (-6) + 6.881 = 0.8814" in lines
 
 
 @pytest.mark.parametrize("build", ["neuron", "mlp"])
@@ -324,7 +325,7 @@ def test_a_fused_neuron_node_fills_in_every_product(tmp_path):
     data = page_data(to_html(z, tmp_path / "z.html"))
     (row,) = data["forward"]
     line = f"{row['formula']} {row['numbers']}"
-    assert line == "z = b + w1·x1 + w2·x2 = 6.8814 + (-3.0)·2.0 + 1.0·0.0 = 0.8814"
+    assert line == "z = b + w1·x1 + w2·x2 = 6.881 + (-3)·2 + 1·0 = 0.8814"
     (step,) = data["steps"]
     assert len(step["updates"]) == 5  # one click updates the bias, both weights and both inputs
 

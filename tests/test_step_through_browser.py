@@ -18,7 +18,8 @@ import pytest
 
 from microgradnet import Value
 from microgradnet.nn import MLP
-from microgradnet.viz.step_through import fmt, step_through, to_html
+from microgradnet.notation import number as fmt
+from microgradnet.viz.step_through import step_through, to_html
 from microgradnet.walk import topological_order
 from tests.browser import chromium, needs_chromium
 from tests.graphs import lecture_expression, lecture_neuron
@@ -172,7 +173,7 @@ def test_the_panel_shows_the_forward_formula_with_its_numbers_then_the_chain_rul
 
     open_page(browser, to_html(lecture_expression()["L"], tmp_path / "L.html", forward=False))
     click(browser, "next", 3)  # L, then d, then e
-    assert "a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0" in browser.find_element("id", "updates").text
+    assert "a.grad += e.grad × b.data = (-2)(-3) = 6" in browser.find_element("id", "updates").text
 
 
 def test_previous_and_reset_return_to_the_states_they_promise(browser, tmp_path):
@@ -411,5 +412,5 @@ def test_a_single_number_is_a_page_with_nothing_to_step(browser, tmp_path):
     assert counter(browser) == "backward 0 of 0"
     assert not browser.find_element("id", "next").is_enabled()
     assert "single number" in browser.find_element("id", "updates").text
-    assert shown(browser) == {0: ("3.0", "3.0", "1.0", "1.0")}
+    assert shown(browser) == {0: ("3", "3.0", "1", "1.0")}  # shown, and in full (repr)
     assert errors_in_console(browser) == []

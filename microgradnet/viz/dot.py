@@ -405,7 +405,7 @@ def _build(
         fontsize=fontsize, compact=compact, cut=cut,
     )
     if structure is not None and structure.neurons:
-        _emit_clusters(g, nodes, structure, picture)
+        _emit_clusters(g, nodes, structure, picture, rankdir in ("TB", "BT"))
     else:
         for n in nodes:
             picture.emit(g, n)
@@ -494,10 +494,14 @@ class _Picture:
                            tooltip=L.plain(f"{op} → {name or self.uid(n)}"))
 
 
-def _emit_clusters(g: Digraph, nodes: list[Any], structure: Structure, picture: _Picture) -> None:
+def _emit_clusters(
+    g: Digraph, nodes: list[Any], structure: Structure, picture: _Picture, top_down: bool
+) -> None:
     """A box per neuron inside a box per layer. Each layer's parameters are ranked below the
     previous layer's outputs (invisible edges), so the layers stack in bands instead of
-    sliding sideways into a staircase: Graphviz puts clusters whose ranks overlap side by side."""
+    sliding sideways into a staircase: Graphviz puts clusters whose ranks overlap side by side.
+    Boxes are declared in the order that makes Graphviz draw neuron 1 first (left, or on top)
+    when nothing else decides it (one layer's picture)."""
     by_layer: dict[int, dict[int, list[Any]]] = {}
     for n in nodes:
         key = structure.neuron_of.get(id(n))
@@ -511,7 +515,7 @@ def _emit_clusters(g: Digraph, nodes: list[Any], structure: Structure, picture: 
         with g.subgraph(name=f"cluster_layer{layer}") as lg:
             lg.attr(label="", style="rounded,dashed", color="gray40", tooltip=f"layer {layer}")
             first = None
-            for neuron in sorted(by_layer[layer]):
+            for neuron in sorted(by_layer[layer], reverse=top_down):
                 with lg.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as ng:
                     ng.attr(label="", style="rounded", color="gray60")
                     members = by_layer[layer][neuron]

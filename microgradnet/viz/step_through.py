@@ -5,7 +5,7 @@ classroom): the graph, Next / Previous / Play / Reset buttons (and the keyboard)
 that prints each step with its numbers. First the forward pass, in topological order: each
 node's value appears with its formula and the numbers filled in, e.g.
 ``o = tanh(n) = tanh(0.8814) = 0.7071`` (values not yet computed are blank). Then, on the same
-page, ``backward()``: each chain-rule update, e.g. ``a.grad += e.grad × b.data = (-2.0)(-3.0) = 6.0``.
+page, ``backward()``: each chain-rule update, e.g. ``a.grad += e.grad × b.data = (-2)(-3) = 6``.
 ``forward=False`` gives the backward pass alone.
 
 Everything shown is computed here in Python: ``step_through(root)`` replays ``backward()``
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any, NamedTuple
 from .. import ops as _ops
 from .._files import write_text
 from ..engine import Value
+from ..notation import number
 from ..notation import typeset as pretty
 from ..walk import backward_steps, topological_order
 from .dot import backward_numbers as _numbers
@@ -153,7 +153,7 @@ def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
     """Every node's name in formulas: its label, or the article's name draw_dot shows (a
     neuron's partial sum ``z¹₁ (j≤1)``, a product ``w¹₁,₁·x₁``); else ``#k`` as
     draw_dot(number=True) numbers it; else (an unlabelled leaf, a constant) its value in
-    brackets, e.g. ``(2.0)``."""
+    brackets, e.g. ``(2)``."""
     numbers = backward_numbers(root)
     traced, edges = trace(root)
     article = article_names(traced, mlp_structure(traced, edges))
@@ -165,25 +165,14 @@ def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
         elif v.label or v in numbers:
             names[v] = _name(v, f"#{numbers.get(v, '?')}")
         else:
-            names[v] = f"({fmt(v.data)})"
+            names[v] = f"({number(v.data)})"
     return names
 
 
-def fmt(x: float) -> str:
-    """A number as the page shows it: 4 decimals, trailing zeros trimmed (2.0, 0.7071, -1.5)."""
-    if math.isnan(x) or math.isinf(x):
-        return repr(x)
-    if x == 0.0:
-        return "0.0"
-    if 1e-3 <= abs(x) < 1e6:
-        text = f"{x:.4f}".rstrip("0")
-        return text + "0" if text.endswith(".") else text
-    return f"{x:.3e}"
-
-
 def _operand(x: float) -> str:
-    """A number inside a formula: negative ones bracketed, so ``2.0 · (-3.0)`` reads right."""
-    text = fmt(x)
+    """A number inside a formula (``notation.number``: 4 significant digits, as everywhere):
+    negative ones bracketed, so ``2 · (-3)`` reads right."""
+    text = number(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -213,11 +202,11 @@ def _forward_rows(
             {
                 "node": index[v],
                 "formula": f"{names[v]} = {_right_side(_ops.describe_forward(v, names), names[v])}",
-                "numbers": f"= {filled} = {fmt(v.data)}",
+                "numbers": f"= {filled} = {number(v.data)}",
                 "op": _ops.display_name(v),
                 "children": sorted({index[c] for c in v._prev}),
                 "edges": [edge_of[(index[v], pos)] for pos in range(len(v._prev))],
-                "value": [fmt(v.data), repr(v.data)],
+                "value": [number(v.data), repr(v.data)],
             }
         )
     return rows
@@ -238,7 +227,7 @@ def _page_data(
     grouped: list[dict[str, Any]] = []
     pos_in_node: dict[Value, int] = {}
     grad_texts: dict[int, list[str]] = {i: ["0.0"] for i in range(len(nodes))}
-    grad_texts[index[root]] = [fmt(1.0)]
+    grad_texts[index[root]] = [number(1.0)]
     current: dict[Value, float] = {root: 1.0}  # replayed grads: a node's is complete at its turn
     for s in steps:
         g = current.get(s.node, 0.0)
@@ -249,7 +238,7 @@ def _page_data(
                     "node": index[s.node],
                     "rule": _ops.describe_forward(s.node, names),
                     "op": _ops.display_name(s.node),
-                    "grad": fmt(g),
+                    "grad": number(g),
                     "updates": [],
                 }
             )
@@ -259,22 +248,22 @@ def _page_data(
         node_name, child_name = names[s.node], names[s.child]
         product = s.local * g
         if s.before == 0.0:
-            total = f"{child_name}.grad = {fmt(s.after)}"
+            total = f"{child_name}.grad = {number(s.after)}"
         else:
-            total = f"{child_name}.grad = {fmt(s.before)} + {fmt(product)} = {fmt(s.after)}"
+            total = f"{child_name}.grad = {number(s.before)} + {number(product)} = {number(s.after)}"
         grouped[-1]["updates"].append(
             {
                 "child": index[s.child],
                 "edge": edge_of[(index[s.node], pos)],
                 "formula": f"{child_name}.grad += {node_name}.grad × "
                 f"{_ops.describe_local(s.node, pos, names)}",
-                "numbers": f"= ({fmt(g)})({fmt(s.local)}) = {fmt(product)}",
+                "numbers": f"= ({number(g)})({number(s.local)}) = {number(product)}",
                 "total": total,
-                "before": [fmt(s.before), repr(s.before)],
-                "after": [fmt(s.after), repr(s.after)],
+                "before": [number(s.before), repr(s.before)],
+                "after": [number(s.after), repr(s.after)],
             }
         )
-        grad_texts[index[s.child]].append(fmt(s.after))
+        grad_texts[index[s.child]].append(number(s.after))
 
     # in the box: the label as typed (unbracketed), else the same #k / constant as in formulas
     shown = {v: pretty(v.label) or names[v].removeprefix("(").removesuffix(")") for v in nodes}
@@ -288,8 +277,8 @@ def _page_data(
                 "label": pretty(v.label),
                 "op": _ops.display_name(v),
                 "leaf": not v._prev,
-                "data": [fmt(v.data), repr(v.data)],
-                "grad": [fmt(g0), repr(g0)],
+                "data": [number(v.data), repr(v.data)],
+                "grad": [number(g0), repr(g0)],
                 **layout[i],
             }
         )
@@ -336,7 +325,7 @@ def _layout(
         label = label if len(label) <= 28 else label[:27] + "…"
         fields = [
             _text_width(label),
-            _text_width("data " + fmt(v.data)),
+            _text_width("data " + number(v.data)),
             _text_width("grad " + max(grad_texts[index[v]], key=len)),
         ]
         op_w = _text_width(_ops.display_name(v)) if v._op else 0.0
