@@ -26,6 +26,7 @@ source; every number (inputs, parameters, constants) travels in a list argument.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,10 @@ _CHUNK = 64  # terms per generated statement of an n-ary sum (Python's compiler 
 _MAX_DEPTH = 40  # operations nested in one generated expression, at most
 _GATHER = 4  # a sum over at least this many repeats of a loop is written as a loop itself
 MIN_SAVED = 8  # a loop must save writing at least this many nodes of code
+
+# A local-derivative template "(1.0 if CONDITION else 0.0)": replayed as a branch, which skips
+# the multiplication (like the engine's, but a 0 derivative adds nothing even to an inf gradient)
+_GATE = re.compile(r"\(1\.0 if (.+) else 0\.0\)")
 
 _Inline = tuple  # (expression, nesting depth, operations in it): a node written where it is used
 
@@ -498,10 +503,10 @@ class _Gen:
                 self._contribute_selected(out, a, local, g)
                 continue
             target, held = self.grad_target(a)
-            if key == "relu":
-                o = self.value(nd.ref)
-                self._mark(nd.ref)
-                line = f"if {o} > 0: {target} += {g}" if held else f"{target} = {g} if {o} > 0 else 0.0"
+            gate = _GATE.fullmatch(local)
+            if gate:  # a local derivative that is 1 or 0 (relu, max): add g only where it is 1
+                cond = gate.group(1)
+                line = f"if {cond}: {target} += {g}" if held else f"{target} = {g} if {cond} else 0.0"
             elif local == "1.0":
                 if not held and self.count.get(a) == 1 and same(a):
                     self.alias[a] = g
