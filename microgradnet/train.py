@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +221,28 @@ def fit(
 
     Raises ``FloatingPointError`` if the loss stops being finite (lower the learning rate).
     """
+    plan = _plan(model, X, y, loss, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs,
+                 batch_size=batch_size, alpha=alpha, seed=seed, compile=compile)
+    return _train(plan, y, progress, callback)
+
+
+@dataclass
+class _Plan:
+    """Everything a run needs, checked: the step function, the batches, the accuracy rule, the
+    optimiser and its learning-rate schedule."""
+
+    step: Callable[[Sequence[int]], tuple[float, list[Any]]]
+    batches: Iterable[Sequence[int]]
+    total: int
+    rule: Decision
+    opt: Any
+    schedule: Schedule | None
+
+
+def _plan(model: Any, X: Sequence[Sequence[float]], y: Sequence[Any], loss: str | LossFn, *, optimizer: Any,
+          lr: float | Schedule | None, steps: int | None, epochs: int | None, batch_size: int | None,
+          alpha: float, seed: int | None, compile: bool) -> _Plan:
+    """Check ``fit``'s arguments and build its step: forward, loss (+ L2), zero_grad, backward."""
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be a Module such as nn.MLP (callable, with parameters()), "
                         f"got {type(model).__name__}")
@@ -258,26 +280,33 @@ def fit(
 
         full_batch = batch_size is None or batch_size >= len(rows)
         step = compiled_step(graph, params, rows, targets, zero_grad, full_batch, eager_step)
+    return _Plan(step, batches, total, rule, opt, schedule)
+
+
+def _train(
+    run: _Plan, y: Sequence[Any], progress: bool, callback: Callable[[int, History], Any] | None
+) -> History:
+    """The loop: a step, its loss and accuracy checked and recorded, the update, the progress."""
     history = History()
-    bar = progress_bar(total, progress)
+    bar = progress_bar(run.total, progress)
     try:
-        for k, idx in enumerate(batches):
+        for k, idx in enumerate(run.batches):
             with _collector_paused():  # the step's graph is built and dropped inside
                 try:
-                    loss_value, outs = step(idx)
+                    loss_value, outs = run.step(idx)
                 except OverflowError as exc:
                     raise _diverged(k, str(exc).strip()) from None
                 _check_finite(outs, k)
                 if not math.isfinite(loss_value):
                     raise _diverged(k, f"the loss is {loss_value}")
-                acc = sum(rule.predict(o) == y[i] for o, i in zip(outs, idx)) / len(idx)
+                acc = sum(run.rule.predict(o) == y[i] for o, i in zip(outs, idx)) / len(idx)
                 del outs
-            if schedule is not None:
-                opt.lr = schedule(k, total)
-            opt.step()
+            if run.schedule is not None:
+                run.opt.lr = run.schedule(k, run.total)
+            run.opt.step()
             history.loss.append(loss_value)
             history.accuracy.append(acc)
-            history.lr.append(getattr(opt, "lr", math.nan))
+            history.lr.append(getattr(run.opt, "lr", math.nan))
             bar.update(k + 1, loss_value, acc)
             if callback is not None and callback(k, history) is True:
                 break
