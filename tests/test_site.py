@@ -16,6 +16,7 @@ import http.server
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -97,7 +98,13 @@ def test_the_site_ships_the_notices_and_a_landing_page(site: Path):
     for licence in ("MPL-2.0", "EPL-1.0", "MIT", "BSD-3-Clause"):
         assert licence in notices
     landing = (site / "index.html").read_text()
-    assert 'href="jupyterlite/lab/index.html' in landing
+    links = [urllib.parse.urlsplit(h) for h in re.findall(r'href="([^"]+)"', landing)]
+    assert {"jupyterlite/lab/index.html", "playground/index.html", "NOTICES.md"} <= {u.path for u in links}
+    for link in links:
+        assert (site / link.path).is_file(), link.path  # every link of the landing page is in the site
+    opened = {urllib.parse.parse_qs(u.query)["path"][0] for u in links if u.query}
+    assert opened == {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}  # one link per notebook
+    assert (site / "playground" / "index.html").read_text().count('<script src="transport.js"></script>') == 1
 
 
 # ---- serving it, and a browser that can reach nothing else ----------------------------------------

@@ -39,6 +39,8 @@ ROOT = WEB.parent
 NODE_MODULES = WEB / "node_modules"
 # The staging folder JupyterLite builds from (its "lite dir"), and uv's/doit's cache.
 WORK = ROOT / "build" / "site"
+# Caches stay inside the repository (build/ is git-ignored), not in the home folder.
+CACHE = WORK / ".cache"
 REQUIREMENTS = WEB / "requirements-build.txt"
 # Runtime files of npm's pyodide copied into the lab (source maps and the Node/console extras are not needed).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide.js")
@@ -87,11 +89,12 @@ def install_requirements() -> None:
     """pip install the pinned build requirements into this interpreter's environment (the .venv),
     and the npm packages from the committed package-lock.json (npm ci)."""
     if not requirements_met():
-        run([sys.executable, "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)])
+        run([sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", "-r", str(REQUIREMENTS)])
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("site: npm not found (install Node.js >= 18 with npm)")
-    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB)
+    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB,
+        env=dict(os.environ, npm_config_cache=str(CACHE / "npm")))
 
 
 def build_wheel(dest: Path) -> Path:
@@ -99,7 +102,7 @@ def build_wheel(dest: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(dest), str(ROOT)])
+         "--no-cache-dir", "-w", str(dest), str(ROOT)])
     wheels = sorted(dest.glob("microgradnet-*.whl"))
     if len(wheels) != 1:
         raise SystemExit(f"site: expected one microgradnet wheel in {dest}, found {len(wheels)}")
@@ -161,7 +164,8 @@ def build_lab(work: Path, out: Path) -> None:
     # doit's record of finished tasks would skip steps whose outputs were just deleted.
     for db in work.glob(".jupyterlite.doit.db*"):
         db.unlink()
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", SOURCE_DATE_EPOCH=str(SOURCE_DATE_EPOCH))
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", UV_CACHE_DIR=str(CACHE / "uv"),
+               SOURCE_DATE_EPOCH=str(SOURCE_DATE_EPOCH))
     jupyter = Path(sys.executable).with_name("jupyter")
     run([str(jupyter), "lite", "build", "--lite-dir", str(work), "--output-dir", str(out)], cwd=work, env=env)
 
