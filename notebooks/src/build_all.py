@@ -123,13 +123,31 @@ def widget_text_fallbacks(nb) -> None:
                     out["data"]["text/plain"] = text
 
 
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
 def stable_ids(nb) -> None:
-    """Cell ids and widget model ids numbered in order instead of random, so that building
-    twice writes the same file (a rebuild changes only what the code now prints)."""
+    """Cell ids and widget model ids numbered in order instead of random, and memory addresses
+    dropped from reprs, so that building twice writes the same file (a rebuild changes only
+    what the code now prints)."""
     import json
 
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
+        merged: list = []  # print() output arrives in chunks that differ from run to run: one per stream
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                    and last.get("name") == out.get("name")):
+                last["text"] = "".join(last["text"]) + "".join(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+        for out in cell.get("outputs", []):  # '<Digraph at 0x7f3a…>': an address differs every run
+            plain = out.get("data", {}).get("text/plain")
+            if isinstance(plain, str):
+                out["data"]["text/plain"] = ADDRESS.sub(">", plain)
     widgets = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     if not widgets:
         return
