@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from .api import answer, choices, clean
-from .page import asset
+from .page import asset, script_text
 from .session import Session
 
 _ESM_TAIL = """
@@ -57,7 +57,7 @@ def _widget_class() -> Any:
     class PlaygroundWidget(anywidget.AnyWidget):
         """The playground page as a Jupyter widget; ``.session`` is its ``Session``."""
 
-        _esm = traitlets.Unicode(asset("playground.js") + _ESM_TAIL).tag(sync=True)
+        _esm = traitlets.Unicode(script_text() + _ESM_TAIL).tag(sync=True)
         _css = traitlets.Unicode(asset("playground.css")).tag(sync=True)
         _panel = traitlets.Unicode(asset("panel.html")).tag(sync=True)
 

@@ -39,7 +39,7 @@ function mgnHttpTransport() {
 function mgnPlayground(root, transport) {
   const $ = (k) => root.querySelector('[data-k="' + k + '"]');
   const GRID = 50;
-  const COL_POS = [33, 102, 172], COL_NEG = [230, 120, 30];
+  const { fmt, numEl, wName, oName, el, line, download, colour, COL_POS, COL_NEG } = mgnText;
   const DOT_POS = [16, 70, 140], DOT_NEG = [205, 95, 0]; // the points, a shade darker than the regions
   const app = {
     root: root, cfg: null, choices: null, data: null, st: null, history: [], sample: 0, gen: 0,
@@ -47,8 +47,7 @@ function mgnPlayground(root, transport) {
     stats: { renders: 0, updates: 0, lastStep: -1, updateTimes: [], renderMs: 0 },
   };
   (window.mgnPlaygrounds = window.mgnPlaygrounds || []).push(app);
-  app.formula = (name) => act(name); // the heat maps' activation and number format, for tests
-  app.format = (v) => fmt(v);
+  app.formula = (name) => act(name); app.format = (v) => fmt(v); // what the maps and numbers use (tests)
 
   // ---- messages ---------------------------------------------------------------------------
   let msgTimer = null;
@@ -64,11 +63,7 @@ function mgnPlayground(root, transport) {
     catch (e) { message(String(e.message || e)); syncControls(true); throw e; }
   }
 
-  // ---- colours and features -----------------------------------------------------------------
-  function colour(v) { // v in [-1, 1]: orange - white - blue
-    const t = Math.min(1, Math.abs(v)) * 0.7, c = v >= 0 ? COL_POS : COL_NEG;
-    return [255 + (c[0] - 255) * t, 255 + (c[1] - 255) * t, 255 + (c[2] - 255) * t];
-  }
+  // ---- formulas -------------------------------------------------------------------------------
   // The formulas come from the server (api.choices: each activation's row in the table of
   // operations, each input feature's row): written once in the library, never copied here.
   const FEATURE_FN = {}, FEATURE_LABEL = {}, ACT_FN = {};
@@ -87,38 +82,6 @@ function mgnPlayground(root, transport) {
     return fn;
   }
 
-  // ---- numbers and names, as the pictures write them --------------------------------------------
-  // notation.number's rules: 4 significant digits, trailing zeros dropped, a short exponent
-  // outside [1e-4, 1e6), never "-0"; the full value goes in a tooltip (title) and data-value.
-  function trimZeros(t) { return t.indexOf(".") >= 0 ? t.replace(/0+$/, "").replace(/\.$/, "") : t; }
-  function fmt(v, digits) {
-    digits = digits || 4;
-    if (v === null || v === undefined) return "—";
-    if (Number.isNaN(v)) return "nan";
-    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-    if (v === 0) return "0";
-    const rounded = Number(v.toExponential(digits - 1)), a = Math.abs(rounded);
-    if (!(a >= 1e-4 && a < 1e6)) {
-      const parts = v.toExponential(digits - 1).split("e");
-      return trimZeros(parts[0]) + "e" + Number(parts[1]);
-    }
-    const places = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
-    return trimZeros(rounded.toFixed(places));
-  }
-  function numEl(tag, v, key) { // a number shown with 4 digits, its full value on hover and copy
-    const e = document.createElement(tag);
-    e.textContent = fmt(v); e.title = String(v); e.dataset.value = String(v);
-    if (key) e.dataset.k = key;
-    e.addEventListener("copy", (ev) => { ev.clipboardData.setData("text/plain", String(v)); ev.preventDefault(); });
-    return e;
-  }
-  const SUP = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-  const SUB = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉", ",": "," };
-  const sup = (n) => String(n).split("").map((c) => SUP[c]).join("");
-  const sub = (t) => String(t).split("").map((c) => SUB[c]).join("");
-  // the article's names, typeset as notation.typeset writes them (w²₁,₃ as in the graphs)
-  const wName = (l, i, j) => (j === 0 ? "b" + sup(l) + sub(i) : "w" + sup(l) + sub(i + "," + j));
-  const oName = (l, i) => "o" + sup(l) + sub(i);
 
   // ---- the grid forward pass: every neuron's output at every grid point ------------------------
   let gridInputs = null; // [feature][GRID*GRID]
@@ -515,12 +478,6 @@ function mgnPlayground(root, transport) {
       } catch (e) { /* shown */ }
     }));
   }
-  function download(blob, name) {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = name;
-    document.body.appendChild(a); a.click(); a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-  }
   function exportPng() {
     const b = $("boundary"), c = $("curves"), out = document.createElement("canvas");
     out.width = b.width + c.width + 30; out.height = b.height + 40;
@@ -562,12 +519,6 @@ function mgnPlayground(root, transport) {
     const box = $("explain");
     box.classList.remove("open", "wide");
     app.selected = null; markSelection();
-  }
-  function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-  function line(parts, cls) { // a line of text and number elements
-    const d = el("div", cls);
-    parts.forEach((x) => d.appendChild(typeof x === "string" ? document.createTextNode(x) : x));
-    return d;
   }
   async function explainWeight(l, i, j) {
     followWorst();
