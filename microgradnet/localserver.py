@@ -7,19 +7,20 @@ every web page the user has open. So a ``LocalServer``:
 - answers only requests whose ``Host`` is its own (``127.0.0.1:PORT``, ``localhost:PORT``,
   ``[::1]:PORT``): a page that rebinds its own name to 127.0.0.1 gets 403 before any work;
 - has a per-launch secret: the URL it prints (``http://127.0.0.1:PORT/?token=...``, as Jupyter
-  does) sets it as a cookie and redirects to ``/``. The cookie is ``HttpOnly`` (the page's script
-  never holds the secret) and ``SameSite=Strict`` (the browser attaches it to no request another
-  site starts), and the redirect keeps the secret out of the address bar a class is looking at.
-  ``GET /`` without it shows only "open the link printed in the terminal";
+  does) is the page, and sets the secret as a cookie. The cookie is ``HttpOnly`` (the page's
+  script never holds the secret) and ``SameSite=Strict`` (the browser attaches it to no request
+  another site starts); the page then takes the secret out of the address bar a class is
+  looking at. ``GET /`` without it shows only "open the link printed in the terminal";
 - lets a state-changing request (``check_api``) through only with a same-origin ``Origin`` (or
   ``Sec-Fetch-Site: same-origin``), ``Content-Type: application/json`` (so a cross-site request
   needs a CORS preflight, never granted) and the secret; anything missing is 403;
 - drops stalled and idle connections: a request (headers and body) must arrive within
   ``read_timeout`` seconds, a kept-alive connection may idle ``idle_timeout`` seconds; at most
-  ``max_connections`` are open, and a new one closes the connection idle longest rather than
-  wait, so a flood of stalled sockets never keeps the page's own requests out;
+  ``max_connections`` are open, and a new one closes the connection waiting longest (after a
+  0.5 s grace: a browser sends its request at once), so a flood of stalled sockets never keeps
+  the page's own requests out; with every connection busy, a new one queues up to 2 s;
 - when out of file descriptors, backs off (never a busy loop), closes idle connections and says
-  so once on stderr; listens with a backlog of 128;
+  so on stderr (at most once a minute); listens with a backlog of 128;
 - sends ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'`` (no framing by other sites) and
   no Python version in ``Server``.
 """

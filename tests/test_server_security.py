@@ -94,13 +94,14 @@ def test_the_page_with_its_headers_opens_a_session_and_trains(server):
 def test_the_printed_url_sets_the_key_as_a_strict_httponly_cookie_and_hides_it(server):
     assert server.url == f"http://127.0.0.1:{server.port}/?token={server.token}"
     here = {"Host": f"127.0.0.1:{server.port}"}
-    status, h, _ = request(server, "GET", f"/?token={server.token}", headers=here)
-    assert status == 303 and h["location"] == "/"  # the address bar then shows no key
+    status, h, first = request(server, "GET", f"/?token={server.token}", headers=here)
+    assert status == 200 and b"mgnPlayground(" in first
     cookie = [p.strip() for p in h["set-cookie"].split(";")]
     assert cookie[0] == f"microgradnet-{server.port}={server.token}"
     assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= set(cookie)
+    assert h["referrer-policy"] == "no-referrer"  # the key in the URL never travels in a Referer
     status, _, page = request(server, "GET", "/", headers=page_headers(server, Origin=None))
-    assert status == 200 and b"mgnPlayground(" in page
+    assert status == 200 and page == first
     assert server.token.encode() not in page  # the page's script never holds the key
 
 
@@ -300,8 +301,8 @@ def _wait(driver: Any, script: str, timeout: float = 30.0) -> Any:
 
 @contextmanager
 def _rebinding_chromium() -> Iterator[Any]:
-    """tests/browser.py's headless Chromium, with the name rebound.test resolving to 127.0.0.1
-    (what a DNS-rebinding site arranges for its own name)."""
+    """tests/browser.py's headless Chromium, with every name under .test resolving to 127.0.0.1
+    (what a DNS-rebinding site arranges for its own name; and a second site to link from)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -309,7 +310,7 @@ def _rebinding_chromium() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in [*FLAGS, "--window-size=1024,768", f"--user-data-dir={profile}",
-                 "--host-resolver-rules=MAP rebound.test 127.0.0.1"]:
+                 "--host-resolver-rules=MAP *.test 127.0.0.1"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -329,6 +330,7 @@ def test_in_chromium_another_origin_and_a_rebound_name_cannot_use_the_playground
         with _rebinding_chromium() as d:
             d.get(server.url)  # the teacher's tab: the printed URL, then the page trains
             _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+            assert d.current_url == f"http://127.0.0.1:{server.port}/"  # the key left the address bar
             (sid,) = server.sessions
             d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
             _wait(d, "return window.mgnPlaygrounds[0].st.step === 1")
@@ -348,3 +350,42 @@ def test_in_chromium_another_origin_and_a_rebound_name_cannot_use_the_playground
     finally:
         evil.shutdown()
         evil.server_close()
+
+
+class _LinkPage(BaseHTTPRequestHandler):
+    """A page on another site (a chat, the course's page) with the printed link in it."""
+
+    link = ""
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = f'<!DOCTYPE html><a id="link" href="{self.link}">the playground</a>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@needs_chromium
+def test_in_chromium_the_printed_link_works_when_opened_from_another_site(server):
+    """A SameSite=Strict cookie is not sent on a request another site started: the link must
+    still open a working page (it once redirected, and the redirected page got no cookie)."""
+    other = ThreadingHTTPServer(("127.0.0.1", 0), type("Link", (_LinkPage,), {"link": server.url}))
+    threading.Thread(target=other.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        with _rebinding_chromium() as d:
+            d.get(f"http://course.test:{other.server_address[1]}/")
+            d.find_element("id", "link").click()
+            _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+            d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
+            _wait(d, "return window.mgnPlaygrounds[0].st.step === 1")
+            assert "token" not in d.current_url
+            d.refresh()  # the address without the key: the cookie opens it
+            _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+    finally:
+        other.shutdown()
+        other.server_close()
+

@@ -3,11 +3,12 @@
 It follows the rules of every local page the library serves (``microgradnet.localserver``):
 loopback only, its own Host names only, a per-launch secret in the printed URL (kept as an
 HttpOnly, SameSite=Strict cookie), same-origin JSON requests only, read and idle timeouts, a
-bounded number of connections. ``GET /?token=...`` sets the cookie and redirects to ``/``, the
-page (one self-contained HTML file: its CSS and JavaScript are inlined, nothing is loaded from
-the network). ``POST /api/session`` opens a session (one per tab, each with its own model and
-training thread); ``POST /api/NAME`` with a JSON body ``{"sid": ..., ...}`` is one request of
-``api.handle``. Sessions that nobody polled for ``idle_seconds`` (the tab was closed) are closed;
+bounded number of connections. ``GET /?token=...`` is the page (one self-contained HTML file:
+its CSS and JavaScript are inlined, nothing is loaded from the network) and sets the cookie;
+``GET /`` with the cookie is the page too. ``POST /api/session`` opens a session (one per tab,
+each with its own model and training thread); ``POST /api/NAME`` with a JSON body
+``{"sid": ..., ...}`` is one request of ``api.handle``. Sessions that nobody polled for
+``idle_seconds`` (the tab was closed) are closed;
 Ctrl-C stops the server and every thread within about a second.
 """
 
@@ -136,12 +137,12 @@ class _Handler(LocalHandler):
             return
         token = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "token"), None)
         if token is not None and self.server.has_secret(token):
-            # the secret moves from the URL into a cookie; the address bar then shows only "/"
+            # the page, and the key as a cookie for its requests. Not a redirect to "/": when the
+            # link is opened from another site (a chat, a slide, a file), the browser would not
+            # send a SameSite=Strict cookie with the redirected request. The page's first script
+            # takes the key out of the address bar instead (page.py)
             cookie = f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; SameSite=Strict"
-            # other parameters (the page's ?present) survive the redirect
-            rest = "&".join(p for p in query.split("&") if p and p.partition("=")[0] != "token")
-            where = "/?" + rest if rest else "/"
-            self.send_body(303, b"", "text/plain; charset=utf-8", {"Location": where, "Set-Cookie": cookie})
+            self.send_body(200, self.server.page, "text/html; charset=utf-8", {"Set-Cookie": cookie})
         elif self.server.has_secret(self.secret_cookie()):
             self.send_body(200, self.server.page, "text/html; charset=utf-8")
         else:
