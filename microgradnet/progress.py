@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
+from .notation import number
+
 __all__ = [
     "Progress", "progress_bar", "LogLines", "in_notebook", "percent", "fields", "INTERVAL", "MAX_COLUMNS",
 ]
@@ -57,7 +59,7 @@ def percent(accuracy: float) -> str:
 
 def fields(loss: float, accuracy: float) -> str:
     """'loss 0.4123  acc 93%': the two numbers of a step, the same in a bar, a line and a notebook."""
-    return f"loss {loss:.4g}  acc {percent(accuracy)}"
+    return f"loss {number(loss)}  acc {percent(accuracy)}"
 
 
 def _line(step: int, total: int, loss: float, accuracy: float, elapsed: float) -> str:

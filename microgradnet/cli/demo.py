@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_moons(args: argparse.Namespace, out: str) -> int:
     from ..data import make_moons
     from ..nn import MLP
+    from ..notation import number
     from ..progress import percent
     from ..train import fit
 
@@ -91,7 +92,7 @@ def _run_moons(args: argparse.Namespace, out: str) -> int:
         history = fit(model, X, y, loss="hinge", steps=args.steps, progress=True)
     except FloatingPointError as exc:
         raise CLIError(str(exc)) from None
-    print(f"final loss {history.final_loss:.4g}, accuracy {percent(history.final_accuracy)}")
+    print(f"final loss {number(history.final_loss)}, accuracy {percent(history.final_accuracy)}")
 
     written = []
     try:

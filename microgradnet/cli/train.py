@@ -216,6 +216,7 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the requested files."""
     from ..nn import MLP
+    from ..notation import number
     from ..progress import percent
     from ..train import accuracy, fit
 
@@ -266,7 +267,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc).replace("a smaller learning rate", "a smaller --lr")) from None
     threshold = loss.decision(y).threshold  # mse onto 0/1 labels: halfway, 0.5
     acc = accuracy(model, X, y, loss=loss.name)
-    print(f"final loss {history.final_loss:.4g}, accuracy {percent(acc)} on all {len(X)} points", flush=True)
+    final = number(history.final_loss)
+    print(f"final loss {final}, accuracy {percent(acc)} on all {len(X)} points", flush=True)
 
     written = []
     path = ""

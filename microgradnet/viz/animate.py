@@ -25,6 +25,7 @@ from typing import Any
 
 from .._files import atomic_write
 from ..batching import count_steps
+from ..notation import number
 from ..progress import percent
 from . import svgplot
 from .plots import (
@@ -200,7 +201,7 @@ def _render(figure_class: type, regions: Regions, raw: list[Any], step: int, tot
     if shown:
         ax_loss.plot(range(1, step + 1), shown, color=PALETTE[0], linewidth=2)
         ax_loss.plot([step], [shown[-1]], "o", color=PALETTE[3], markersize=6)
-    ax_loss.set_title(f"loss {shown[-1]:.4g}" if shown else "loss")
+    ax_loss.set_title(f"loss {number(shown[-1])}" if shown else "loss")
     ax_loss.set(xlabel="step", ylabel="loss")
     _style(ax_loss)
     if title:
@@ -243,7 +244,7 @@ def _animated_svg(grid: Grid, shots: list[_Shot], total: int, history: Any, thre
             body.append(loss_ax.polyline(range(1, step + 1), shown, PALETTE[0]))
             body.append(f'<circle cx="{loss_ax.x(step):.1f}" cy="{loss_ax.y(shown[-1]):.1f}" r="5" '
                         f'fill="{PALETTE[3]}"/>')
-        head = f"loss {shown[-1]:.4g}" if shown else "loss"
+        head = f"loss {number(shown[-1])}" if shown else "loss"
         body.append(svgplot.text(loss_ax.left + loss_ax.width / 2, top - 12 * scale, head,
                                  size=svgplot.TEXT + 3, anchor="middle"))
         body.append("</g>")

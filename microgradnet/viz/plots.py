@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._files import atomic_write
+from ..notation import number
 from ..progress import percent
 from . import svgplot
 from .svgplot import SvgFigure
@@ -124,7 +125,7 @@ def plot_history(
         raise ValueError("plot_history: history.loss and history.accuracy must be lists of numbers") from None
     if not loss:
         raise ValueError("plot_history: the history has no steps (train first, e.g. with fit())")
-    loss_title = f"Training loss (final {loss[-1]:.4g})"
+    loss_title = f"Training loss (final {number(loss[-1])})"
     acc_title = f"Training accuracy (final {percent(acc[-1])})" if acc else "Training accuracy"
     if svg:
         figure = _history_svg(loss, acc, (loss_title, acc_title), title)
