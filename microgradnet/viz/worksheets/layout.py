@@ -86,6 +86,7 @@ def _svg(problem: Problem, kind: str, answers: bool) -> tuple[bytes, float, floa
     text = re.sub(r"</?a\b[^>]*>", "", text)
     # the PDF embeds one font, DejaVu Sans (every glyph used); a browser's fallback list means nothing here
     text = re.sub(r'font-family="[^"]*"', f'font-family="{N.FONT}"', text)
+    text = re.sub(r'\sfont-style="[^"]*"', "", text)  # regular and bold are embedded, no italic
     return text.encode("utf-8"), float(m.group(1)) * _MM_PER_PT, float(m.group(2)) * _MM_PER_PT
 
 
@@ -140,22 +141,19 @@ class Pdf:
         self.pdf = FPDF(orientation="P", unit="mm", format=self.size)
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        font = unicode_font()
-        self.fonts: set[str] = set()
-        self.font_file = font
-        self._add_family("Sheet")
+        # one family for the header and the graph: DejaVu Sans, under the name the SVG uses
+        self.pdf.add_font(N.FONT, "", unicode_font())
+        self.bold = False
         self.pdf.set_creator("microgradnet")
 
-    def _add_family(self, family: str) -> None:
-        """Register ``family`` (the sheet's own or one an SVG names) as DejaVu Sans, so every
-        glyph is there; bold and italic map to the same file (DejaVu's are used if present)."""
-        if family in self.fonts:
-            return
-        self.fonts.add(family)
-        folder = os.path.dirname(self.font_file)
-        for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Oblique"), ("BI", "-BoldOblique")):
-            path = os.path.join(folder, f"DejaVuSans{suffix}.ttf")
-            self.pdf.add_font(family, style, path if os.path.isfile(path) else self.font_file)
+    def _bold(self) -> None:
+        """DejaVu Sans Bold, on first use (a graph that draws its output in bold); loading a font
+        costs a quarter of a second, so only the faces used are loaded."""
+        if not self.bold:
+            regular = unicode_font()
+            bold = os.path.join(os.path.dirname(regular), "DejaVuSans-Bold.ttf")
+            self.pdf.add_font(N.FONT, "B", bold if os.path.isfile(bold) else regular)
+            self.bold = True
 
     def _header(self, problem: Problem, kind: str, number: int, total: int, key: bool,
                 width: float, dry: bool) -> float:
@@ -171,7 +169,7 @@ class Pdf:
         ]
         height = 2.0
         for text, size, line_h in lines:
-            pdf.set_font("Sheet", size=size)
+            pdf.set_font(N.FONT, size=size)
             if dry:
                 height += line_h * self._lines(text, width)
             else:
@@ -197,7 +195,7 @@ class Pdf:
         """The largest scale for the graph over the page's orientations and the key table's places
         (below the graph in several columns, or one column beside it): (scale, orientation,
         columns, table width in mm; 0 columns = beside)."""
-        self.pdf.set_font("Sheet", size=_TABLE_PT)
+        self.pdf.set_font(N.FONT, size=_TABLE_PT)
         table_w = max((self.pdf.get_string_width(row) for row in table), default=0.0) + 3
         best = (0.0, "P", 1, table_w)
         for orientation in ("P", "L"):
@@ -233,7 +231,8 @@ class Pdf:
         pdf.add_page(orientation=orientation)
         pw, ph = (pdf.w, pdf.h)
         self._header(problem, kind, number, total, key, pw - 2 * MARGIN, dry=False)
-        self._add_family(N.FONT)
+        if b'font-weight="bold"' in svg:
+            self._bold()
         top = pdf.get_y()
         # beside the table (columns == 0) the graph moves left; otherwise it is centred
         x = MARGIN if table and columns == 0 else (pw - w * scale) / 2
@@ -244,7 +243,7 @@ class Pdf:
         footer = f"microgradnet worksheet · {kind} · sheet {number} of {total}" + (
             f" · seed {seed}" if seed is not None else ""
         )
-        pdf.set_font("Sheet", size=8)
+        pdf.set_font(N.FONT, size=8)
         pdf.set_xy(MARGIN, ph - MARGIN - 4)
         pdf.cell(0, 4, footer)
         return FONTSIZE * scale
@@ -253,7 +252,7 @@ class Pdf:
         """The key's answers as text: ``columns`` columns under the graph, or (0) one column at
         the right margin beside it."""
         pdf = self.pdf
-        pdf.set_font("Sheet", size=_TABLE_PT)
+        pdf.set_font(N.FONT, size=_TABLE_PT)
         if columns == 0:
             for k, row in enumerate(table):
                 pdf.set_xy(pdf.w - MARGIN - table_w, top + k * _ROW_MM)
