@@ -10,6 +10,7 @@ ignored by Firefox), drawn larger than the text around them so that indices stay
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from typing import Any
@@ -50,7 +51,7 @@ _SCRIPT_RUN = re.compile("[" + "".join(sorted(_SCRIPTS)) + "](?:,?[" + "".join(s
 def html_text(text: str, fontsize: float) -> str:
     """Text for a Graphviz HTML-like label: escaped, with every run of super/subscript glyphs
     (``¹₂,₁`` in ``w¹₂,₁``) at SCRIPT_SCALE × ``fontsize`` points."""
-    size = f"{fontsize * SCRIPT_SCALE:.3g}"
+    size = math.ceil(fontsize * SCRIPT_SCALE)  # whole points: Graphviz drops a POINT-SIZE's fraction
     out, last = [], 0
     cleaned = clean(text)
     for m in _SCRIPT_RUN.finditer(cleaned):
