@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,6 +261,16 @@ def test_every_answer_forbids_framing_and_names_no_python_version(server, method
 def test_the_server_refuses_a_non_loopback_address():
     with pytest.raises(ValueError, match="not a loopback address"):
         PlaygroundServer(0, host="0.0.0.0")
+
+
+def test_the_command_listens_on_loopback_only_and_says_so():
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "microgradnet", "playground", "--no-browser", "--port", "0"]
+    out = subprocess.run([*cmd, "--host", "0.0.0.0"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "--host" in out.stderr
+    helptext = " ".join(subprocess.run([*cmd, "--help"], capture_output=True, text=True, env=env,
+                                       timeout=60).stdout.split())
+    assert "loopback" in helptext and "never a network address" in helptext
 
 
 # ---- in a real browser -------------------------------------------------------------------------
