@@ -235,3 +235,12 @@ def test_without_matplotlib_demo_draws_svg_and_train_refuses_png_before_training
                               "--plot-history", str(tmp_path / "h.svg"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "b.svg").read_text().startswith("<?xml") and (tmp_path / "h.svg").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "demo"])
+def test_help_is_at_most_100_columns_even_on_a_wide_terminal(command):
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "microgradnet", command, "--help"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0 and "examples:" in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) <= 100

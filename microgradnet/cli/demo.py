@@ -12,7 +12,7 @@ import os
 import random
 
 from . import CLIError
-from .train import check_output_dir, positive_int
+from .train import NarrowHelp, check_output_dir, positive_int
 
 HELP = "the lecture's neuron, then micrograd's moons demo with pictures and weights"
 EXAMPLES = """\
@@ -35,6 +35,7 @@ DEFAULT_OUT = "microgradnet-out"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
+    parser.formatter_class = NarrowHelp
     parser.add_argument(
         "--out", metavar="DIR", default=DEFAULT_OUT, help=f"folder for the outputs (default: ./{DEFAULT_OUT})"
     )

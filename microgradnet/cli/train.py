@@ -11,9 +11,11 @@ import inspect
 import math
 import os
 import random
+import shutil
 
 from .. import losses
 from ..data import DATASETS
+from ..progress import MAX_COLUMNS
 from . import CLIError
 
 HELP = f"train an MLP on a toy data set ({', '.join(DATASETS)})"
@@ -116,8 +118,16 @@ def check_output_file(flag: str, path: str, suffixes: tuple[str, ...] = ()) -> s
 
 
 # ---- the command --------------------------------------------------------------------------------
+class NarrowHelp(argparse.RawDescriptionHelpFormatter):
+    """--help at most 100 columns wide (a projector's console), narrower on a narrower terminal."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=min(MAX_COLUMNS, shutil.get_terminal_size().columns - 2))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
+    parser.formatter_class = NarrowHelp
     from .. import ops, optim
 
     # Every list of choices is read from its registry when the parser is built, so a data set,
