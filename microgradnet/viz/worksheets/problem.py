@@ -23,6 +23,8 @@ from ... import notation as N
 from ... import ops
 from ...engine import Value
 from ...walk import backward_order, topological_order
+from ..dot import trace
+from ..structure import article_names, mlp_structure
 
 __all__ = [
     "Problem", "make_problem", "nice_number", "printed", "MAX_VALUES", "MAX_WEIGHTS", "PREACTIVATION_LIMIT",
@@ -114,39 +116,29 @@ def _fits(nodes: list[Value], limit: float) -> bool:
     return True
 
 
-def _name_nodes(nodes: list[Value]) -> None:
-    """Give every box a name the key can refer to. An MLP's partial sums b + w·o get the
-    article's z^ℓ_i (j≤k) (``notation.partial_sum``); a formula's constants their number; any
-    other unnamed value (a long sub-formula the parser leaves blank) v_1, v_2, ..."""
+def _name_nodes(root: Value, nodes: list[Value]) -> None:
+    """Give every box a name the key can refer to, the one the picture shows. A network's
+    partial sums and products get the article's names from ``viz.structure.article_names``
+    (z^ℓ_i (j≤k); w^ℓ_{i,j}·x_j for a product of an input, so a leaf and its uses share one
+    name); a formula's constants their number; any other unnamed value (a long sub-formula the
+    parser leaves blank) v_1, v_2, ..."""
+    traced, edges = trace(root)
+    names = article_names(traced, mlp_structure(traced, edges))
+    for n in traced:
+        if id(n) in names:
+            n.label = names[id(n)]
     taken = {n.label for n in nodes if n.label}
     k = 0
     for n in nodes:
         if n.label:
             continue
         if not n._prev:
-            n.label = N.number(n.data, decimals=DECIMALS).rstrip("0").rstrip(".")
-            continue
-        partial = _partial_sum_name(n)
-        if partial:
-            n.label = partial
+            n.label = shown(n.data)
             continue
         k += 1
         while f"v_{k}" in taken:
             k += 1
         n.label = f"v_{k}"
-
-
-def _partial_sum_name(n: Value) -> str:
-    """``z^ℓ_i (j≤k)`` for a '+' of (bias or partial sum of neuron i of layer ℓ) and the product
-    w^ℓ_{i,k}·o^{ℓ-1}_k, else ''."""
-    if ops.op_key(n) != "+" or len(n._prev) != 2:
-        return ""
-    first, term = (N.parse(c.label) for c in n._prev)
-    if first is None or term is None or term.kind != "product" or first.kind not in ("b", "partial"):
-        return ""
-    if (first.layer, first.i) != (term.layer, term.i):
-        return ""
-    return N.partial_sum(term.layer, term.i, term.j)
 
 
 def graph_size(root: Value) -> int:
@@ -168,7 +160,7 @@ def make_problem(
 
     ``source``: a formula (see ``microgradnet graph --help``) or MLP sizes such as ``[2, 2, 1]``.
     Numbers that make the formula undefined (log of a negative, division by zero), saturate an
-    activation or make every gradient of a network zero are drawn again.
+    activation or leave a layer of a network without gradient are drawn again.
     """
     fixed = dict(fixed or {})
     if isinstance(source, str):
@@ -202,7 +194,7 @@ def _formula_problem(source: str, rng: random.Random, fixed: dict[str, float]) -
         except _UNDEFINED:
             continue
         if _fits(nodes, 1e4):
-            _name_nodes(nodes)
+            _name_nodes(root, nodes)
             given = ", ".join(f"{n} = {shown(v)}" for n, v in values.items())
             statement = f"f = {' '.join(source.split())}" + (f"   with   {given}" if given else "")
             return _answers(Problem(root, values, statement), nodes)
@@ -230,15 +222,18 @@ def _mlp_problem(sizes: list[int], rng: random.Random, fixed: dict[str, float]) 
         if len(nodes) > MAX_VALUES:
             raise _too_big(len(nodes), f"an MLP {'-'.join(map(str, sizes))}")
         print_values(e)
-        if _fits(nodes, 100.0) and any(p.grad != 0.0 for p in model.parameters()):
-            _name_nodes(nodes)
+        # every layer learns something: a sheet where ReLU zeroes all of a layer's gradients is dull
+        learns = all(any(p.grad != 0.0 for p in layer.parameters()) for layer in model.layers)
+        if learns and _fits(nodes, 100.0):
+            _name_nodes(e, nodes)
             inputs = {x.label: x.data for x in xs}
             statement = (
                 f"MLP {'-'.join(map(str, sizes))} (ReLU, linear output), e = (ŷ − y)²:  "
                 + ", ".join(f"{N.typeset(k)} = {shown(v)}" for k, v in {**inputs, **targets}.items())
             )
             return _answers(Problem(e, {**inputs, **targets, **given}, statement), nodes)
-    raise ValueError("worksheet: could not find numbers for which the network's gradients are not all zero")
+    raise ValueError("worksheet: found no numbers for which every layer of the network gets a gradient; "
+                     "give fewer numbers with --set")
 
 
 def _error(out: Value | list[Value], targets: dict[str, float]) -> Value:
