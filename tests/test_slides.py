@@ -11,8 +11,8 @@ from PIL import Image
 
 from microgradnet import Value
 from microgradnet.nn import MLP
-from microgradnet.viz import step_gif, step_images
 from microgradnet.notation import number as fmt  # the numbers every page and picture shows
+from microgradnet.viz import step_gif, step_images
 from microgradnet.walk import topological_order
 from tests.graphs import lecture_neuron
 
