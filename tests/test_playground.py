@@ -334,6 +334,22 @@ def test_a_request_during_a_step_goes_first_and_the_step_resumes():
     assert r["equation8"] == r["backward"]
 
 
+def test_many_requests_at_once_never_leave_training_yielding():
+    """The count of waiting requests returns to 0 however many threads ask at once, so training
+    goes on afterwards (a lost update would leave it giving way forever)."""
+    s = Session(SMALL)
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(s.step(200)), daemon=True)
+    worker.start()
+    askers = [threading.Thread(target=lambda: [s.dataset() for _ in range(200)]) for _ in range(8)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join(60)
+    worker.join(60)
+    assert s._waiting == 0 and result["done"] == 200
+
+
 def test_a_step_request_can_be_bounded_in_time():
     s = Session(BIG)
     r = s.step(50, seconds=0.01)

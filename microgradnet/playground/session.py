@@ -58,6 +58,7 @@ class Session:
         self.closed = False
         self.last_seen = time.monotonic()
         self.steps_per_second = 0.0
+        self._counting = threading.Lock()
         self._waiting = 0  # requests waiting for the lock: training yields to them between chunks
         self._pauses = 0  # counts pause() calls: a step(n) under way stops when it changes
         self._wake = threading.Event()
@@ -74,14 +75,18 @@ class Session:
         """Asked by training between chunks: should the step in progress give way?"""
         return self._waiting > 0 or self.closed
 
+    def _count(self, name: str, delta: int) -> None:
+        with self._counting:  # += on an attribute is not atomic across threads: a lost update
+            setattr(self, name, getattr(self, name) + delta)  # could leave training yielding forever
+
     @contextmanager
     def _turn(self) -> Iterator[None]:
         """The session's lock, asked for ahead of training (which yields within one chunk)."""
-        self._waiting += 1
+        self._count("_waiting", 1)
         try:
             self.lock.acquire()
         finally:
-            self._waiting -= 1
+            self._count("_waiting", -1)
         try:
             yield
         finally:
@@ -195,7 +200,7 @@ class Session:
         """Stop training; when this returns, no step is running and none will start. A step under
         way is dropped within one chunk of samples (its weights unchanged)."""
         self.playing = False
-        self._pauses += 1
+        self._count("_pauses", 1)
         with self._turn():
             if self.trainer.pending is not None and not self.closed:
                 self._ensure_thread()  # the thread finishes the interrupted evaluation
