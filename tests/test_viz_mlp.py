@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -219,6 +220,45 @@ def test_every_glyph_is_in_the_font_the_renderer_uses():
             assert not missing, f"{family} ({path}) has no glyph for {missing} in {t.text!r}"
             checked += 1
     assert checked > 30
+
+
+def test_every_glyph_of_the_slides_and_the_svg_plots_is_in_their_font(tmp_path):
+    """The same check for the other pictures made here: step slides (a monospace face) and the
+    pure-Python SVG plots (the first family of their font stack)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig (fc-match) is not installed: cannot tell which font PNGs use")
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    from microgradnet.data import make_moons
+    from microgradnet.viz import step_images
+    from microgradnet.viz.plots import plot_decision_boundary, plot_history
+
+    model = small_net()
+    loss = (model([Value(0.5, label="x_1"), Value(-1.0, label="x_2")]) - 1.0) ** 2
+    pictures = [p.read_text() for p in step_images(loss, tmp_path, "svg", forward=False)[-1:]]
+    X, y = make_moons(n_samples=20)
+    pictures += [plot_decision_boundary(model, X, y, resolution=10, backend="svg").svg]
+    history = type("H", (), {"loss": [1.0, 0.5], "accuracy": [0.5, 1.0]})()
+    pictures += [plot_history(history, backend="svg", title="MLP 2 → 2 → 2 → 1").svg]
+    fonts: dict[str, Any] = {}
+    checked = 0
+    for picture in pictures:
+        root = ET.fromstring(picture.split("?>", 1)[-1])
+        inherited = root.get("font-family", "Times")
+        for t in root.iter(f"{SVG_NS}text"):
+            family = t.get("font-family", inherited).split(",")[0].strip()
+            if family not in fonts:
+                found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+                path = found.stdout
+                fonts[family] = (path, ttlib.TTFont(path, fontNumber=0).getBestCmap())
+            path, cmap = fonts[family]
+            text = "".join(t.itertext())
+            missing = [ch for ch in text if ch.strip() and ord(ch) not in cmap]
+            assert not missing, f"{family} ({path}) has no glyph for {missing} in {text!r}"
+            checked += 1
+    assert checked > 40 and any("₁" in "".join(t.itertext()) for t in ET.fromstring(pictures[0]).iter())
 
 
 def boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
