@@ -490,8 +490,10 @@ class _Picture:
             op_label = _ops.display_name(n)
             if id(n) in self.steps:
                 op_label = f"{self.steps[id(n)]}: {op_label}"
+            # sized to its text (Graphviz's default oval is 0.75 in wide: a "+" took a column of
+            # its own as wide as a number, 10 % of a 2-3-1 network's width)
             container.node(self.uid(n) + "op", L.plain(op_label), shape="ellipse", margin="0.05,0.03",
-                           tooltip=L.plain(f"{op} → {name or self.uid(n)}"))
+                           width="0.3", height="0.3", tooltip=L.plain(f"{op} → {name or self.uid(n)}"))
 
 
 def _emit_clusters(
