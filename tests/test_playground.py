@@ -350,6 +350,24 @@ def test_many_requests_at_once_never_leave_training_yielding():
     assert s._waiting == 0 and result["done"] == 200
 
 
+def test_an_evaluation_cut_short_by_a_pause_is_finished_in_the_background():
+    from microgradnet.playground.trainer import CHUNK
+
+    s = Session(SMALL)
+    t = s.trainer
+    calls = iter(range(10**6))
+    chunks = math.ceil(s.n_train / CHUNK)  # stop() is asked before each training chunk, then
+    assert t.train_step(lambda: next(calls) >= chunks) is False  # "stop" at the first evaluation chunk
+    assert t.pending is not None and t.step_count == 1 and s.state()["step"] == 0  # not yet shown
+    s.pause()
+    end = time.monotonic() + 30
+    while s.state()["step"] != 1:
+        assert time.monotonic() < end, "the interrupted evaluation was never finished"
+        time.sleep(0.01)
+    assert [r[0] for r in s.history] == [0, 1] and t.pending is None
+    s.close()
+
+
 def test_a_step_request_can_be_bounded_in_time():
     s = Session(BIG)
     r = s.step(50, seconds=0.01)
