@@ -287,6 +287,10 @@ def test_the_neuron_graph_is_legible_on_a_1080p_screen(server, browser):
             " parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))")
         assert smallest >= 14
         assert _in_view(d, "[data-k=explain]")
+        el(d, "fitgraph").click()  # all of it at once, when wanted
+        wait_for(d, "const g = document.querySelector('[data-k=graph]');"
+                    "return g.querySelector('svg').getBoundingClientRect().width <= g.clientWidth + 1 &&"
+                    " g.querySelector('svg').getBoundingClientRect().bottom <= window.innerHeight")
     finally:
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 

@@ -57,5 +57,19 @@ const mgnText = (() => {
     return [255 + (c[0] - 255) * t, 255 + (c[1] - 255) * t, 255 + (c[2] - 255) * t];
   }
 
-  return { fmt, numEl, wName, oName, el, line, download, colour, COL_POS, COL_NEG };
+  // a heat map: n×n values onto a canvas, orange < 0 < blue (squash: tanh, else scaled by the largest)
+  function paint(canvas, values, squash, n) {
+    const ctx = canvas.getContext("2d");
+    if (canvas.width !== n) { canvas.width = n; canvas.height = n; }
+    let scale = 1;
+    if (!squash) { let m = 0; for (let p = 0; p < values.length; p++) m = Math.max(m, Math.abs(values[p])); scale = Math.max(1, m); }
+    const img = ctx.createImageData(n, n), px = img.data;
+    for (let p = 0; p < n * n; p++) {
+      const c = colour(squash ? Math.tanh(values[p]) : values[p] / scale);
+      px[4 * p] = c[0]; px[4 * p + 1] = c[1]; px[4 * p + 2] = c[2]; px[4 * p + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  return { fmt, numEl, wName, oName, el, line, download, colour, paint, COL_POS, COL_NEG };
 })();

@@ -117,19 +117,7 @@ function mgnPlayground(root, transport) {
     }
     return layers;
   }
-  function paint(canvas, values, squash) {
-    const n = GRID, ctx = canvas.getContext("2d");
-    if (canvas.width !== n) { canvas.width = n; canvas.height = n; }
-    let scale = 1;
-    if (!squash) { let m = 0; for (let p = 0; p < values.length; p++) m = Math.max(m, Math.abs(values[p])); scale = Math.max(1, m); }
-    const img = ctx.createImageData(n, n), px = img.data;
-    for (let p = 0; p < n * n; p++) {
-      const c = colour(squash ? Math.tanh(values[p]) : values[p] / scale);
-      px[4 * p] = c[0]; px[4 * p + 1] = c[1]; px[4 * p + 2] = c[2]; px[4 * p + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
-  }
-
+  const paint = (canvas, values, squash) => mgnText.paint(canvas, values, squash, GRID);
   function fontPx() { return parseFloat(getComputedStyle(root).fontSize) || 16; }
 
   // ---- the network view ----------------------------------------------------------------------
@@ -558,8 +546,11 @@ function mgnPlayground(root, transport) {
         else download(new Blob([page.html], { type: "text/html" }), "neuron.html");
       } catch (e) { if (w) w.close(); }
     });
-    head.appendChild(btn); p.appendChild(head);
-    const g = el("div", "pg-graph"); g.dataset.k = "graph";
+    const g = el("div", "pg-graph"), fit = el("button", null, "fit to the panel");
+    fit.dataset.k = "fitgraph"; // the drawing's own size (legible) or all of it at once
+    fit.addEventListener("click", () => { fit.textContent = g.classList.toggle("fit") ? "actual size" : "fit to the panel"; });
+    head.appendChild(btn); head.appendChild(document.createTextNode(" ")); head.appendChild(fit); p.appendChild(head);
+    g.dataset.k = "graph";
     const svgStart = r.svg.indexOf("<svg");
     g.innerHTML = svgStart >= 0 ? r.svg.slice(svgStart) : r.svg; // our own draw_dot output
     p.appendChild(g);
