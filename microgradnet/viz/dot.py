@@ -512,7 +512,7 @@ def _emit_clusters(
     # Titles are plain-text nodes inside their box, not cluster labels: Graphviz routes
     # edges around nodes, while it lets them run straight over a cluster's label.
     anchors: list[tuple[str, str]] = []
-    outputs: dict[int, list[str]] = {}
+    outputs: dict[int, dict[int, str]] = {}  # layer -> neuron -> its output's node id
     for layer in sorted(by_layer):
         with g.subgraph(name=f"cluster_layer{layer}") as lg:
             lg.attr(label="", style="rounded,dashed", color="gray40", tooltip=f"layer {layer}")
@@ -526,7 +526,7 @@ def _emit_clusters(
                     # beside the neuron's output (the narrow end of its box): the title
                     # shares that rank, so it does not widen the rows of parameters
                     anchor = picture.head(members[-1])
-                    outputs.setdefault(layer, []).append(picture.uid(members[-1]))
+                    outputs.setdefault(layer, {})[neuron] = picture.uid(members[-1])
                     first = first or anchor
                     title_id = f"title{layer}_{neuron}"
                     ng.node(title_id, L.plain(f"neuron {neuron} of layer {layer}"), shape="plaintext",
@@ -538,13 +538,18 @@ def _emit_clusters(
     for tail, head in anchors:
         g.edge(tail, head, style="invis")
     for layer in sorted(by_layer):
-        above = outputs.get(layer - 1)
+        above = [uid for _, uid in sorted(outputs.get(layer - 1, {}).items())]
         if not above:
             continue
-        for members in by_layer[layer].values():
+        count = len(by_layer[layer])
+        for i, members in sorted(by_layer[layer].items()):
+            # below the outputs of its share of the previous layer (all of them for a single
+            # neuron): the bands stay centred under each other instead of drifting sideways
+            lo, hi = (i - 1) * len(above) // count, max((i * len(above) + count - 1) // count, 1)
             for n in members:
                 if not children(n):  # a parameter: below the layer it reads from
-                    g.edge(above[len(above) // 2], picture.uid(n), style="invis", minlen="2")
+                    for k in range(lo, min(hi, len(above))):
+                        g.edge(above[k], picture.uid(n), style="invis", minlen="2")
     for n in nodes:
         if id(n) not in structure.neuron_of:
             picture.emit(g, n)
