@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 import statistics
@@ -200,3 +201,15 @@ def test_one_hot_puts_a_single_one_at_the_label():
     assert one_hot([2, 0], 3) == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match="0..2"):
         one_hot([3], 3)
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_every_data_set_has_a_two_class_version_for_the_playground(name):
+    entry = DATASETS[name]
+    X, y = entry.two_class(60, 0.1, seed=5)
+    assert len(X) == len(y) == 60 and set(y) == {0, 1}
+    assert (X, y) == entry.two_class(60, 0.1, seed=5)  # seeded
+    # the noise reaches the generator through the keyword the entry names
+    assert entry.two_class(60, 0.0, seed=5) != entry.two_class(60, 0.5, seed=5)
+    assert entry.noise in inspect.signature(entry.make).parameters
+    assert entry.classes is None or entry.classes in inspect.signature(entry.make).parameters
