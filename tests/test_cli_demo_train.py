@@ -244,3 +244,27 @@ def test_help_is_at_most_100_columns_even_on_a_wide_terminal(command):
                           text=True, timeout=120, env=env)
     assert done.returncode == 0 and "examples:" in done.stdout
     assert max(len(line) for line in done.stdout.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_noise_and_classes_reach_the_generator_under_its_own_keywords(dataset, monkeypatch, capsys):
+    import dataclasses
+
+    entry = DATASETS[dataset]
+    calls = []
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs)
+        return entry.make(*args, **kwargs)
+
+    monkeypatch.setitem(DATASETS, dataset, dataclasses.replace(entry, make=recording))
+    argv = ["train", "--dataset", dataset, "--noise", "0.25", "--steps", "1", "--samples", "20", "-q"]
+    if entry.classes:
+        argv += ["--classes", "3"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert calls and calls[-1][entry.noise] == 0.25
+    if entry.classes:
+        assert calls[-1][entry.classes] == 3
+    else:
+        assert main(["train", "--dataset", dataset, "--classes", "3", "-q"]) == 2
+        assert "--classes applies to" in capsys.readouterr().err

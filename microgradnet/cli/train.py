@@ -7,7 +7,6 @@ output-path checks), so every bad value ends as one line and exit code 2 before 
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import os
 import random
@@ -187,19 +186,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--plot-history", metavar="PATH", help="draw loss and accuracy per step")
 
 
-# The options a data set's maker may take, under the names the makers use for them: the CLI
-# passes --noise / --classes to whichever the maker's signature has (read, not listed per set).
-_OPTION_NAMES = {"noise": ("noise", "cluster_std"), "classes": ("n_classes", "centers")}
-
-
 def _parameter(dataset: str, option: str) -> str | None:
-    """The maker's keyword for ``option`` ('noise' or 'classes'), or None if it takes none."""
-    taken = inspect.signature(DATASETS[dataset]).parameters
-    return next((name for name in _OPTION_NAMES[option] if name in taken), None)
+    """The generator's keyword for ``option`` ('noise' or 'classes'), or None if it takes none:
+    read from the data set's registry entry (``data.DataSet.noise`` / ``.classes``)."""
+    return getattr(DATASETS[dataset], option)
 
 
 def _takes(option: str) -> list[str]:
-    """The data sets whose maker takes ``option``."""
+    """The data sets whose generator takes ``option``."""
     return [name for name in DATASETS if _parameter(name, option)]
 
 
