@@ -284,3 +284,44 @@ def test_bad_requests_are_one_line_errors(tmp_path, capsys):
     assert "not a regular file" in err[-1]
     with pytest.raises(ValueError, match="kind"):
         worksheet(FORMULA, tmp_path / "a.pdf", kind="sideways")
+
+
+def formulas():
+    """Random formulas over the parser's own functions (read from the op table) and operators."""
+    from hypothesis import strategies as st
+
+    from microgradnet import ops
+
+    functions = sorted(ops.formula_functions())
+    leaves = st.sampled_from(["x", "y", "w", "2", "0.5", "0", "-1"])
+
+    def grow(inner):
+        return st.one_of(
+            st.builds(lambda f, a: f"{f}({a})", st.sampled_from(functions), inner),
+            st.builds(lambda a, op, b: f"({a} {op} {b})", inner, st.sampled_from("+-*/"), inner),
+            st.builds(lambda a, p: f"{a}**{p}", inner, st.sampled_from(["2", "-1", "0.5", "y"])),
+        )
+
+    return st.recursive(leaves, grow, max_leaves=6)
+
+
+def test_random_formulas_give_a_pdf_or_a_one_line_error(tmp_path):
+    from hypothesis import given, settings
+
+    seen = {"pdf": 0, "error": 0}
+
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(formulas())
+    def check(formula):
+        out = tmp_path / "f.pdf"
+        try:
+            result = worksheet(formula, out, kind="both", seed=0)
+        except ValueError as e:  # ExprError, WorksheetTooLarge and "no numbers" are ValueErrors
+            assert "\n" not in str(e) and str(e)
+            seen["error"] += 1
+            return
+        assert len(result.problems) == 1 and len(pages(out)) == 1
+        seen["pdf"] += 1
+
+    check()
+    assert seen["pdf"] > 0  # the generator does make printable formulas

@@ -25,7 +25,7 @@ import math
 import os
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..._files import check_target, write_bytes
@@ -58,7 +58,6 @@ class Worksheets:
     sheets: Path
     key: Path
     problems: list[Problem]
-    notes: list[str] = field(default_factory=list)
     printed_pt: float = float(FONTSIZE)
 
 
@@ -111,12 +110,14 @@ def worksheet(
     """
     paper_key, target, key_path = _check(kind, paper, students, path, key)
     rng = random.Random(seed)
-    problems = [make_problem(source, rng, values) for _ in range(students)]
+    problems: list[Problem] = []
     sheets, answers = Pdf(paper_key), Pdf(paper_key)
     smallest = math.inf
-    for k, problem in enumerate(problems, start=1):
+    for k in range(1, students + 1):  # a sheet too big for its page is refused at the first one
+        problem = make_problem(source, rng, values)
+        problems.append(problem)
         smallest = min(smallest, sheets.page(problem, kind, k, students, seed, key=False))
         smallest = min(smallest, answers.page(problem, kind, k, students, seed, key=True))
     write_bytes(target, sheets.bytes())
     write_bytes(key_path, answers.bytes())
-    return Worksheets(target, key_path, problems, [], smallest)
+    return Worksheets(target, key_path, problems, smallest)
