@@ -283,11 +283,12 @@ class _EvilPage(BaseHTTPRequestHandler):
         script = f"""
         window.results = [];
         const url = "http://127.0.0.1:{self.target}/api/session";
+        const flood = {{method: "POST", body: "{{}}", headers: {{"Content-Type": "text/plain"}},
+                        credentials: "include", mode: "no-cors"}};
         const tries = [
-          {{method: "POST", body: "{{}}", headers: {{"Content-Type": "text/plain"}}, credentials: "include",
-            mode: "no-cors"}},
           {{method: "POST", body: "{{}}", headers: {{"Content-Type": "application/json"}},
             credentials: "include"}},
+          ...Array(100).fill(flood),  // 100 "simple" requests: sent without asking, answers unreadable
         ];
         Promise.all(tries.map((t) => fetch(url, t).then((r) => "status " + r.status, (e) => "error " + e)))
           .then((r) => {{ window.results = r; window.done = true; }});
@@ -353,14 +354,17 @@ def test_in_chromium_another_origin_and_a_rebound_name_cannot_use_the_playground
             d.get(f"http://127.0.0.1:{evil.server_address[1]}/")
             _wait(d, "return window.done")
             results = d.execute_script("return window.results")
-            assert results[0] == "status 0"  # no-cors: opaque, and refused by the server
-            assert results[1].startswith("error")  # the JSON post needs a preflight: never granted
+            assert results[0].startswith("error")  # the JSON post needs a preflight: never granted
+            assert results[1:] == ["status 0"] * 100  # no-cors: opaque, and refused by the server
             assert list(server.sessions) == [sid]
             # DNS rebinding: a name the browser resolves to 127.0.0.1 (as a rebound one does)
             d.get(f"http://rebound.test:{server.port}/")
             text = d.find_element("css selector", "body").text
             assert "is not this server" in text and "mgnPlayground" not in d.page_source
             assert list(server.sessions) == [sid] and server.sessions[sid].step_count == 1
+            d.switch_to.window(d.window_handles[0])  # the teacher's tab still trains
+            d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
+            _wait(d, "return window.mgnPlaygrounds[0].st.step === 2")
     finally:
         evil.shutdown()
         evil.server_close()
