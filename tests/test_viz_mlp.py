@@ -394,6 +394,8 @@ def test_a_large_network_gets_no_unreadable_table_unless_asked_and_focus_labels_
     source = draw_mlp(model, focus=(2, 3)).source
     labelled = re.findall(r"^\s*w(\d+)_(\d+)_(\d+) \[", source, re.M)
     assert sorted(labelled, key=lambda t: int(t[2])) == [("2", "3", str(j)) for j in range(1, 17)]
+    for (tail, head), text in edges(source).items():  # its edges in full colour, the others faded
+        assert (len(attr(text, "color")) == 7) == (head == "o2_3"), (tail, head)
     for bad in ((0, 1), (2, 17), (4, 1), "2,3", (1.0, 2)):
         with pytest.raises(ValueError, match="focus"):
             draw_mlp(model, focus=bad)

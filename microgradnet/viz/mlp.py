@@ -166,6 +166,7 @@ class _Content:
     node_h: float = 0.6
     label_size: tuple[float, float] = (0.0, 0.0)
     table_size: tuple[float, float] = (0.0, 0.0)
+    focus: _Spot | None = None  # the neuron whose incoming edges are labelled; the others fade
 
     @property
     def small(self) -> float:  # points: edge labels and the table
@@ -238,7 +239,7 @@ def _measure(model: Any, layers: list[list[Any]], *, grads: bool, x: Any, target
         sizes=sizes, pt=float(fontsize), title=title, column_titles=column_titles, neurons=neurons,
         tips=neuron_tips, drawn=[(key, float(w.data), tips[key]) for key, w in drawn],
         biggest=max((abs(float(w.data)) for _, w in weights), default=0.0) or 1.0, edge_text=edge_text,
-        table=table_rows(layers, show_grads, grad_of, fmt) if want_table else None,
+        table=table_rows(layers, show_grads, grad_of, fmt) if want_table else None, focus=spot,
     )
     return _sized(content)
 
@@ -477,13 +478,15 @@ def _emit(c: _Content, layout: _Layout, format: str) -> Digraph:
     last = len(c.sizes) - 1
     for (ell, i), lines in c.neurons.items():
         fill = "#f0f0f0" if ell == 0 else "#fdf0e6" if ell == last else "#eef3fb"
+        ring = {"penwidth": "3", "color": "#e8590c"} if (ell, i) == c.focus else {}
         g.node(f"o{ell}_{i}", L.plain("\n".join(lines)), tooltip=L.plain(c.tips[ell, i]), fillcolor=fill,
-               pos=_pos(layout.centre(ell, i)))
+               pos=_pos(layout.centre(ell, i)), **ring)
     label_w, label_h = c.label_size
     for (ell, i, j), value, tip in c.drawn:
         colour = _colour(value)
+        faded = c.focus is not None and (ell, i) != c.focus  # the focused neuron's edges stand out
         g.edge(f"o{ell - 1}_{j}", f"o{ell}_{i}", penwidth=f"{0.6 + 4.4 * abs(value) / c.biggest:.2f}",
-               color=colour, tooltip=L.plain(tip))
+               color=colour + "30" if faded else colour, tooltip=L.plain(tip))
         if (ell, i, j) in layout.labels:
             # A white box on the edge itself, in the edge's colour, where it overlaps no other
             # label and no neuron: the edge runs into it and out of it.
