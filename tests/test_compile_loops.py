@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradnet import Value
-from microgradnet.compile import CompileError, GraphChangedError, codegen, compile_step
+from microgradnet.compile import CompileError, GraphChangedError, compile_step, plan
 from microgradnet.engine import value_sum
 from microgradnet.nn import MLP
 from microgradnet.ops import OPS
@@ -444,12 +444,12 @@ def test_random_repeated_blocks_replay_exactly(spec):
     """Random per-sample blocks wired to inputs, parameters, constants, earlier nodes of the
     block and the previous sample's last node: compiled == eager, bit for bit, twice. Half the
     examples let even a 1-node block repeated twice become a loop."""
-    saved = codegen.MIN_SAVED
-    codegen.MIN_SAVED = 1 if spec["tiny_loops"] else saved
+    saved = plan.MIN_SAVED
+    plan.MIN_SAVED = 1 if spec["tiny_loops"] else saved
     try:
         _random_blocks(spec)
     finally:
-        codegen.MIN_SAVED = saved
+        plan.MIN_SAVED = saved
 
 
 def _random_blocks(spec):
@@ -532,15 +532,15 @@ def test_random_label_picks_replay_exactly(labels, op, picked_first, combine, re
         return sum(outs) if combine == "python_sum" else value_sum(outs)
 
     X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in labels]
-    saved = codegen.MIN_SAVED
-    codegen.MIN_SAVED = 1
+    saved = plan.MIN_SAVED
+    plan.MIN_SAVED = 1
     try:
         step = check_against_eager(fn, (X, tuple(labels)), [w, v], static_argnums=(1,))
         if combine == "value_sum" and picked_first and len(set(labels)) > 1:
             # one loop over all samples (its first node is unique in the block): it must select
             assert step.num_loops(X, tuple(labels)) == 1 and "[j0_" in step.source(X, tuple(labels))
     finally:
-        codegen.MIN_SAVED = saved
+        plan.MIN_SAVED = saved
 
 
 # ---- seeded random batches: several carried values, shared nodes, outputs from anywhere ----------
@@ -617,13 +617,13 @@ def _seeded_case(seed: int) -> None:
 
     X = [[rng.uniform(-1, 1) for _ in range(rng.randint(1, 3))] for _ in range(n)]
     X = [x + [0.3] * (3 - len(x)) for x in X]
-    saved = codegen.MIN_SAVED
-    codegen.MIN_SAVED = min_saved
+    saved = plan.MIN_SAVED
+    plan.MIN_SAVED = min_saved
     try:
         step = check_against_eager(fn, (X,), params)
         check_against_eager(fn, ([[rng.uniform(-1, 1) for _ in x] for x in X],), params, step=step)
     finally:
-        codegen.MIN_SAVED = saved
+        plan.MIN_SAVED = saved
 
 
 @pytest.mark.parametrize("block", range(4))
