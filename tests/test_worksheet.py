@@ -278,9 +278,10 @@ def test_bad_requests_are_one_line_errors(tmp_path, capsys):
     assert main(["worksheet", "--mlp", "4,4,4", "-o", str(tmp_path / "a.pdf")]) == 2
     assert main(["worksheet", "-o", str(tmp_path / "a.pdf")]) == 2
     assert main(["worksheet", "x", "--students", "501", "-o", str(tmp_path / "a.pdf")]) == 2
+    assert main(["worksheet", "--mlp", "2,2,1", "--set", "q=1", "-o", str(tmp_path / "a.pdf")]) == 2
     assert main(["worksheet", "x", "-o", str(tmp_path / "pipe.pdf")]) == 2  # at once, not after the work
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 6 and all(line.startswith("microgradnet worksheet: error:") for line in err)
+    assert len(err) == 7 and all(line.startswith("microgradnet worksheet: error:") for line in err)
     assert "not a regular file" in err[-1]
     with pytest.raises(ValueError, match="kind"):
         worksheet(FORMULA, tmp_path / "a.pdf", kind="sideways")

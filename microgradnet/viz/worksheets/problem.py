@@ -210,6 +210,11 @@ def _mlp_problem(sizes: list[int], rng: random.Random, fixed: dict[str, float]) 
     model = MLP(sizes[0], sizes[1:], act="relu", rng=random.Random(0))
     labels = [p.label for p in model.parameters()]
     ys = ["y" if sizes[-1] == 1 else f"y_{i}" for i in range(1, sizes[-1] + 1)]
+    known = [*labels, *(f"x_{j}" for j in range(1, sizes[0] + 1)), *ys]
+    unknown = [n for n in fixed if n not in known]
+    if unknown:
+        raise ValueError(f"worksheet: {unknown[0]!r} is not a number of this network; its names are "
+                         f"{', '.join(known)}")
     for _ in range(TRIES):
         given = {name: fixed.get(name, nice_number(rng, small=True)) for name in labels}
         for p in model.parameters():
