@@ -42,7 +42,8 @@ executed.
 
 The package, one job per module: ``args`` (arguments in and results out), ``record`` (running
 the function, watching ``.data`` reads, reading the graph), ``runs`` (finding the repeated
-blocks), ``codegen`` (writing the code), ``step`` (the public ``compile_step``).
+blocks), ``plan`` (loops and who needs which gradient), ``codegen`` (writing the code),
+``step`` (the public ``compile_step``).
 """
 
 from __future__ import annotations
