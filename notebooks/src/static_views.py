@@ -1,9 +1,13 @@
 """Pictures of the live outputs, added to the committed notebooks at build time.
 
 A repository page (or any viewer that runs no JavaScript and no kernel) cannot show the
-step-through page (an ``<iframe srcdoc>``) or the playground (a widget). ``add_static_views``
-adds a PNG screenshot, taken in headless Chromium, to the same output's bundle: Jupyter shows
-the live page as before (it prefers HTML and widgets), a static viewer shows the picture.
+step-through page (an ``<iframe srcdoc>``) or a widget. ``add_static_views`` adds a PNG
+screenshot of each step-through page, taken in headless Chromium, to the same output's bundle
+(Jupyter still shows the live page: it prefers HTML). A widget cannot work without its kernel
+in any viewer, so its committed output is replaced by what it showed last: the playground by a
+screenshot of the same playground trained, a progress bar by its final line of text; running
+the cell again brings the widget back. An animated GIF gets an HTML ``<img>`` (nbconvert drops
+image/gif) and its last frame as a PNG.
 
 Used by ``build_all.py`` (``make notebooks-build``); the tests re-execute notebooks without it
 (they compare text, not screenshots). Without Chromium the build says so and adds nothing;
@@ -13,6 +17,7 @@ Used by ``build_all.py`` (``make notebooks-build``); the tests re-execute notebo
 from __future__ import annotations
 
 import base64
+import html as _html
 import shutil
 import subprocess
 import sys
@@ -119,6 +124,24 @@ def _iframe_height(html: str) -> int:
     return int(found.group(1)) + 24 if found else 660
 
 
+def gif_views(gif: bytes) -> dict[str, str]:
+    """An animated GIF for every viewer: as an HTML image (nbconvert and Jupyter animate it;
+    neither shows image/gif on its own) and its last frame as a PNG (viewers without HTML)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(gif)) as image:
+        image.seek(getattr(image, "n_frames", 1) - 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", optimize=True)
+    encoded = base64.b64encode(gif).decode("ascii")
+    return {
+        "text/html": f'<img src="data:image/gif;base64,{encoded}" alt="training animation" style="max-width:100%">',
+        "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+    }
+
+
 def add_static_views(nb: Any, playground_config: dict[str, Any] | None = None) -> list[str]:
     """Add a PNG to each step-through iframe's output and to the playground widget's output.
     Returns what was added or skipped, one line each (the build prints them)."""
@@ -127,10 +150,24 @@ def add_static_views(nb: Any, playground_config: dict[str, Any] | None = None) -
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             html = _text(data.get("text/html"))
+            if "image/gif" in data and "text/html" not in data:
+                data.update(gif_views(base64.b64decode(_text(data["image/gif"]))))
+                done.append(f"cell {index}: the GIF as HTML and its last frame as PNG")
+                continue
+            plain = _text(data.get("text/plain"))
+            if WIDGET_VIEW in data:
+                # a widget needs its kernel: committed, it would be a blank box or "model not found"
+                # everywhere (Jupyter reopened, nbconvert, a repository page); running the cell
+                # again brings the live widget back
+                del data[WIDGET_VIEW]
+                if not plain.startswith(PLAYGROUND_MARK):  # e.g. the progress bar: its last state
+                    data["text/html"] = f"<pre style='margin:0'>{_html.escape(plain)}</pre>"
+                    done.append(f"cell {index}: widget replaced by its last state as text")
+                    continue
             try:
                 if "<iframe srcdoc=" in html:
                     png = html_png(html + STEP_INTO_BACKWARD, height=_iframe_height(html))
-                elif WIDGET_VIEW in data and _text(data.get("text/plain")).startswith(PLAYGROUND_MARK):
+                elif plain.startswith(PLAYGROUND_MARK):
                     png = playground_png(playground_config or {})
                 else:
                     continue
@@ -140,4 +177,5 @@ def add_static_views(nb: Any, playground_config: dict[str, Any] | None = None) -
                 continue
             data["image/png"] = base64.b64encode(png).decode("ascii")
             done.append(f"cell {index}: static picture added ({len(png) // 1024} KB)")
+    nb.metadata.pop("widgets", None)  # no output shows a widget any more
     return done
