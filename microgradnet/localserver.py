@@ -230,11 +230,24 @@ class LocalServer(ThreadingHTTPServer):
             if over <= 0 or self._cut_idle(over, older_than=NEW_GRACE) >= over:
                 break
             if time.monotonic() >= end or self._stopping.is_set():
-                return False  # every connection is handling a request: closed at once
+                self._refuse(request)
+                return False  # socketserver closes it
             self._stopping.wait(0.01)
         with self._conns_lock:
             self._conns[request] = _Conn(request, time.monotonic() + self.read_timeout)
         return True
+
+    def _refuse(self, sock: socket.socket) -> None:
+        """Every connection is busy with a request: answer 503 (best effort, never blocking)."""
+        text = (f"{self.name}: busy with {self.max_connections} requests; try again in a moment\n").encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Length: {len(text)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n").encode()
+        try:
+            sock.setblocking(False)
+            sock.send(head + text)
+            sock.shutdown(socket.SHUT_WR)  # a FIN after the answer: the client reads it before the close
+        except OSError:
+            pass
 
     def shutdown_request(self, request: Any) -> None:
         with self._conns_lock:

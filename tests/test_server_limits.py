@@ -213,6 +213,25 @@ def test_past_the_connection_limit_the_longest_idle_connection_makes_room():
         stop(srv, t)
 
 
+def test_when_every_connection_is_busy_a_new_one_waits_briefly_then_gets_503(monkeypatch):
+    monkeypatch.setattr(api_module, "STEP_SECONDS", 4.0)
+    srv, t = start(max_connections=2, config=BIG)
+    try:
+        sids = [api(srv, "session", {})[1]["sid"] for _ in range(2)]
+        busy = [threading.Thread(target=api, args=(srv, "step", {"sid": sid, "n": 1000})) for sid in sids]
+        for th in busy:
+            th.start()
+        time.sleep(0.5)  # both connections are now handling their step
+        status, body, seconds = call(srv.port, srv.token, "GET", "/")
+        print(f"\nevery connection busy: the next one answered {status} after {seconds:.2f} s")
+        assert status == 503 and b"try again" in body
+        for th in busy:
+            th.join(30)
+        assert call(srv.port, srv.token, "GET", "/")[0] == 200  # room again
+    finally:
+        stop(srv, t)
+
+
 def test_fifty_simultaneous_page_loads_are_all_answered(server):
     results: list[int] = []
     go = threading.Barrier(50)
