@@ -126,15 +126,25 @@ def engine_mutants(tree_root: Path) -> list[Mutant]:
         if not isinstance(method, ast.FunctionDef):
             continue
         where = f"engine Value.{method.name}"
+        derivative_args: list[ast.AST] = []
         for call in ast.walk(method):
             kind = getattr(call.func, "id", "") if isinstance(call, ast.Call) else ""
             if kind not in ("_unary", "_binary", "_nary"):
                 continue
             for k in {"_unary": [3], "_binary": [3, 5], "_nary": [3]}[kind]:
                 if k < len(call.args):  # type: ignore[union-attr]
-                    label = f"{where}: local derivative #{k} ×{SCALE}"
-                    found.append(_scaled(path, source, call.args[k], label))  # type: ignore[union-attr]
-        found += _branch_mutants(path, source, method, where)
+                    arg = call.args[k]  # type: ignore[union-attr]
+                    derivative_args.append(arg)
+                    found.append(_scaled(path, source, arg, f"{where}: local derivative #{k} ×{SCALE}"))
+        # branches of the derivative only (a forward-only comparison such as relu's x < 0 changes
+        # nothing but the sign of a zero): inside the derivative arguments, and in assignments
+        # to the names they read (max's `first = a >= b or ...`)
+        names = {n.id for arg in derivative_args for n in ast.walk(arg) if isinstance(n, ast.Name)}
+        for arg in derivative_args:
+            found += _branch_mutants(path, source, arg, where)
+        for stmt in ast.walk(method):
+            if isinstance(stmt, ast.Assign) and any(getattr(t, "id", "") in names for t in stmt.targets):
+                found += _branch_mutants(path, source, stmt.value, where)
     return found
 
 
@@ -219,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                    if not args.only or any(text in m.label for text in args.only)]
         if args.list:
             for m in mutants:
-                print(f"{m.path}:{m.start[0]}  {m.label}")
+                print(f"{m.path}:{m.start[0]}:{m.start[1]}  {m.label}")
             print(f"{len(mutants)} mutants")
             return 0
         files = _test_files(tree)
@@ -248,11 +258,11 @@ def main(argv: list[str] | None = None) -> int:
                     survivors.append(m)
             finally:
                 target.write_text(original, encoding="utf-8")
-            print(f"[{n}/{len(mutants)}] {verdict:22} {m.path}:{m.start[0]}  {m.label}  "
+            print(f"[{n}/{len(mutants)}] {verdict:22} {m.path}:{m.start[0]}:{m.start[1]}  {m.label}  "
                   f"({time.monotonic() - start:.0f} s)", flush=True)
         print(f"\n{len(mutants) - len(survivors)} of {len(mutants)} mutants killed; survivors:")
         for m in survivors:
-            print(f"  {m.path}:{m.start[0]}  {m.label}")
+            print(f"  {m.path}:{m.start[0]}:{m.start[1]}  {m.label}")
         return 1 if survivors else 0
     finally:
         if not args.tree:
