@@ -7,6 +7,7 @@ one notation.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,19 @@ def explain(t: Trainer, l: int, i: int, j: int, sample: int) -> dict[str, Any]:
     weight = neuron.b.data if j == 0 else neuron.w[j - 1].data
     return {
         "l": l, "i": i, "j": j, "sample": k, "name": notation.typeset(ex.name), "plain_name": ex.name,
-        "text": notation.typeset(str(ex)), "equation8": ex.value, "backward": ex.autograd,
+        "text": _typeset(str(ex)), "equation8": ex.value, "backward": ex.autograd,
         "de_do": ex.de_do, "phi_prime": ex.phi_prime, "o_prev": ex.o_prev, "weight": weight,
         "step": t.step_count, "loss": t.point_losses[k] if t.pending is None else None,
     }
+
+
+_LETTER_INDEX = re.compile(r"_([a-z])(?![\w{])")  # Σ_k, o³_k: a one-letter index, unbraced
+
+
+def _typeset(text: str) -> str:
+    """The explanation in the page's one notation: ``notation.typeset``, and its one-letter
+    indices (Σ_k, ∂e/∂o³_i) lowered by the same table (``_{k}`` → ``ₖ``)."""
+    return _LETTER_INDEX.sub(lambda m: notation.typeset("_{" + m.group(1) + "}"), notation.typeset(text))
 
 
 def _input_name(t: Trainer, l: int, j: int) -> str:
