@@ -18,7 +18,7 @@ every web page the user has open. So a ``LocalServer``:
   ``read_timeout`` seconds, a kept-alive connection may idle ``idle_timeout`` seconds; at most
   ``max_connections`` are open, and a new one closes the connection waiting longest (after a
   0.5 s grace: a browser sends its request at once), so a flood of stalled sockets never keeps
-  the page's own requests out; with every connection busy, a new one queues up to 2 s;
+  the page's own requests out; with every connection busy, a new one waits up to 2 s, then 503;
 - when out of file descriptors, backs off (never a busy loop), closes idle connections and says
   so on stderr (at most once a minute); listens with a backlog of 128;
 - sends ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'`` (no framing by other sites) and
@@ -318,6 +318,8 @@ class LocalHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "microgradnet"
     sys_version = ""
+    # an unparsable request line is answered with a status line (HTTP/0.9 answers have none)
+    default_request_version = "HTTP/1.1"
 
     def version_string(self) -> str:  # no Python version: it only helps someone looking for holes
         return self.server_version
@@ -362,6 +364,8 @@ class LocalHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if len(self.raw_requestline) > 65536:
+            self.requestline, self.request_version, self.command = "", "", ""  # as http.server does
+            self.close_connection = True
             self.send_error(414)
             return
         try:

@@ -323,6 +323,20 @@ def test_a_failure_anywhere_behind_a_request_is_still_an_answer(monkeypatch):
         stop(srv, t)
 
 
+@pytest.mark.parametrize(("head", "status"), [
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", b"431"),
+    (b"GET / HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 200 + b"\r\n", b"431"),
+    (b"NONSENSE\r\n\r\n", b"400"),
+    (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", b"501"),
+])
+def test_an_oversized_or_malformed_request_head_gets_an_answer(server, head, status):
+    s = raw(server.port, head)
+    answer = read_all(s)
+    s.close()
+    assert answer.split(b" ")[1] == status, answer[:200]
+
+
 def test_a_huge_or_chunked_body_is_refused_without_reading_it(server):
     head = "".join(f"{k}: {v}\r\n" for k, v in headers(server.port, server.token).items())
     s = raw(server.port, f"POST /api/state HTTP/1.1\r\n{head}Content-Length: {10**9}\r\n\r\n".encode())
