@@ -414,3 +414,26 @@ def test_a_single_number_is_a_page_with_nothing_to_step(browser, tmp_path):
     assert "single number" in browser.find_element("id", "updates").text
     assert shown(browser) == {0: ("3", "3.0", "1", "1.0")}  # shown, and in full (repr)
     assert errors_in_console(browser) == []
+
+
+def test_indices_in_node_labels_and_the_panel_are_three_quarters_of_the_text(browser, tmp_path):
+    """w¹₂,₁'s indices are drawn 1.35x larger than the text around them (Unicode's script glyphs
+    are ~56 % of a digit's height): in the picture, the cards and the chain-rule panel."""
+    root = mlp_loss([2, 1])
+    open_page(browser, to_html(root, tmp_path / "page.html"), size=(1920, 1080))
+    click(browser, "next", stepper(browser, "total") - 1)  # into backward(): formulas with w¹ᵢ,ⱼ
+    ratios = browser.execute_script(
+        "const out = [];"
+        "for (const s of document.querySelectorAll('#graph .label .script, #updates .script')) {"
+        "  const own = parseFloat(getComputedStyle(s).fontSize);"
+        "  const around = parseFloat(getComputedStyle(s.parentNode).fontSize);"
+        "  out.push([s.textContent, own / around]); }"
+        "return out;"
+    )
+    labels = {n.label for n in topological_order(root) if "^" in n.label}
+    assert len(ratios) >= len(labels)  # every article name in a box has its indices marked
+    assert all(r >= 1.34 for _, r in ratios), ratios
+    texts = browser.execute_script(
+        "return [...document.querySelectorAll('#graph .label')].map(t => t.textContent)"
+    )
+    assert "w¹₁,₁" in texts and "z¹₁ (j≤1)" in texts  # the text itself unchanged, names as the article's

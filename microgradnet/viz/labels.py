@@ -44,8 +44,8 @@ def number(x: Any, precision: int = 4) -> str:
 # baseline (Graphviz's <SUB>/<SUP> become SVG baseline-shift, which Firefox ignores, and
 # graphviz-pure's PNGs do not shift either).
 SCRIPT_SCALE = 1.35
-_SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SCRIPT_RUN = re.compile("[" + "".join(sorted(_SCRIPTS)) + "](?:,?[" + "".join(sorted(_SCRIPTS)) + "])*")
+SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SCRIPT_RUN = re.compile("[" + "".join(sorted(SCRIPTS)) + "](?:,?[" + "".join(sorted(SCRIPTS)) + "])*")
 
 
 def html_text(text: str, fontsize: float) -> str:

@@ -41,6 +41,7 @@ from ..notation import typeset as pretty
 from ..walk import backward_steps, topological_order
 from .dot import backward_numbers as _numbers
 from .dot import trace
+from .labels import SCRIPT_SCALE, SCRIPTS
 from .structure import article_names, mlp_structure
 
 __all__ = ["Step", "step_through", "to_html", "page_data"]
@@ -149,24 +150,27 @@ def backward_numbers(root: Value) -> dict[Value, int]:
     return {v: by_id[id(v)] for v in topological_order(root, leaves=False)}
 
 
-def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
-    """Every node's name in formulas: its label, or the article's name draw_dot shows (a
-    neuron's partial sum ``z¹₁ (j≤1)``, a product ``w¹₁,₁·x₁``); else ``#k`` as
-    draw_dot(number=True) numbers it; else (an unlabelled leaf, a constant) its value in
-    brackets, e.g. ``(2)``."""
+def _names(root: Value, nodes: list[Value]) -> tuple[dict[Value, str], dict[Value, str]]:
+    """Every node's name in formulas, and in its box (unbracketed): the article's name draw_dot
+    shows (a neuron's partial sum ``z¹₁ (j≤1)``, a product ``w¹₁,₁·x₁``); else its label; else
+    ``#k`` as draw_dot(number=True) numbers it; else (an unlabelled leaf, a constant) its
+    value in brackets, e.g. ``(2)``."""
     numbers = backward_numbers(root)
     traced, edges = trace(root)
     article = article_names(traced, mlp_structure(traced, edges))
     names: dict[Value, str] = {}
+    boxes: dict[Value, str] = {}
     for v in nodes:
         if id(v) in article:
-            shown = pretty(article[id(v)])
-            names[v] = shown if _SIMPLE_NAME.match(shown) else f"({shown})"
-        elif v.label or v in numbers:
+            boxes[v] = pretty(article[id(v)])
+            names[v] = boxes[v] if _SIMPLE_NAME.match(boxes[v]) else f"({boxes[v]})"
+            continue
+        if v.label or v in numbers:
             names[v] = _name(v, f"#{numbers.get(v, '?')}")
         else:
             names[v] = f"({number(v.data)})"
-    return names
+        boxes[v] = pretty(v.label) or names[v].removeprefix("(").removesuffix(")")
+    return names, boxes
 
 
 def _operand(x: float) -> str:
@@ -216,7 +220,7 @@ def _page_data(
     root: Value, nodes: list[Value], steps: list[Step], title: str, forward: bool
 ) -> dict[str, Any]:
     index = {v: i for i, v in enumerate(nodes)}
-    names = _names(root, nodes)
+    names, boxes = _names(root, nodes)
     edges: list[list[int]] = []  # [child, parent, operand position]
     edge_of: dict[tuple[int, int], int] = {}
     for v in nodes:
@@ -266,7 +270,7 @@ def _page_data(
         grad_texts[index[s.child]].append(number(s.after))
 
     # in the box: the label as typed (unbracketed), else the same #k / constant as in formulas
-    shown = {v: pretty(v.label) or names[v].removeprefix("(").removesuffix(")") for v in nodes}
+    shown = boxes
     layout, width, height = _layout(nodes, index, grad_texts, shown)
     node_rows = []
     for v, i in index.items():
@@ -291,7 +295,9 @@ def _page_data(
         "root": index[root],
         "width": width,
         "height": height,
-        "geometry": {"boxH": BOX_H, "opGap": OP_GAP},
+        # the characters drawn larger as indices, and how much larger: one rule with draw_dot's
+        "geometry": {"boxH": BOX_H, "opGap": OP_GAP, "scripts": "".join(sorted(SCRIPTS)),
+                     "scriptScale": SCRIPT_SCALE},
     }
 
 
@@ -300,7 +306,9 @@ CHAR, PAD, BOX_H, ROW_H, OP_GAP, COL_GAP, MARGIN = 10.3, 9.0, 38.0, 56.0, 20.0, 
 
 
 def _text_width(text: str) -> float:
-    return len(text) * CHAR + 2 * PAD
+    """Monospace: every character one advance, indices 1.35 (drawn larger, step_through.css)."""
+    scripts = sum(ch in SCRIPTS for ch in text)
+    return (len(text) + (SCRIPT_SCALE - 1) * scripts) * CHAR + 2 * PAD
 
 
 def _layout(

@@ -24,6 +24,32 @@
     return e;
   }
 
+  // Unicode's script digits are ~56 % of a digit's height: the indices of w¹₂,₁ are drawn
+  // larger (D.geometry: which characters, how much; labels.py's rule, as draw_dot draws them).
+  const SCRIPT_CLASS = "[" + [...D.geometry.scripts]
+    .map((c) => "\\u{" + c.codePointAt(0).toString(16) + "}").join("") + "]";
+  const SCRIPT_RUN = new RegExp(SCRIPT_CLASS + "(?:,?" + SCRIPT_CLASS + ")*", "gu");
+  function scripted(parent, text, inSvg) {
+    parent.textContent = "";
+    let last = 0;
+    const span = (t, cls) => {
+      const e = inSvg ? document.createElementNS(SVG, "tspan") : document.createElement("span");
+      if (cls) {
+        e.setAttribute("class", cls);
+        e.style.fontSize = D.geometry.scriptScale + "em";
+      }
+      e.textContent = t;
+      parent.appendChild(e);
+    };
+    for (const m of text.matchAll(SCRIPT_RUN)) {
+      if (m.index > last) span(text.slice(last, m.index));
+      span(m[0], "script");
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) span(text.slice(last));
+    return parent;
+  }
+
   // ---- drawing ------------------------------------------------------------------------
   const boxWidth = (n) => n.fields[0] + n.fields[1] + n.fields[2];
   const inArity = D.nodes.map(() => 0);
@@ -57,7 +83,7 @@
     const gcell = el("rect", { class: "grad-cell", x: n.x + w0 + w1 + 2, y: n.y + 2, width: w2 - 4, height: BOX_H - 4, rx: 4 }, g);
     el("line", { class: "sep", x1: n.x + w0, y1: n.y, x2: n.x + w0, y2: n.y + BOX_H }, g);
     el("line", { class: "sep", x1: n.x + w0 + w1, y1: n.y, x2: n.x + w0 + w1, y2: n.y + BOX_H }, g);
-    el("text", { class: "label", x: n.x + w0 / 2, y: cy, "text-anchor": "middle" }, g, n.text);
+    scripted(el("text", { class: "label", x: n.x + w0 / 2, y: cy, "text-anchor": "middle" }, g), n.text, true);
     const dt = el("text", { x: n.x + w0 + 9, y: cy }, g);
     el("tspan", { class: "key" }, dt, "data ");
     const dv = el("tspan", { class: "data-value" }, dt, "");
@@ -153,7 +179,7 @@
     for (const [text, c] of parts) {
       const span = document.createElement("span");
       if (c) span.className = c;
-      span.textContent = text;
+      scripted(span, text, false);
       item.appendChild(span);
     }
     $("updates").appendChild(item);
@@ -183,7 +209,7 @@
       view = [first.node, ...first.children];
     } else if (t.kind === "f") {
       const f = D.forward[t.i], n = D.nodes[f.node];
-      $("panel-head").textContent = `Step ${t.i + 1} of ${F}: the value of ${n.name} (op ${n.op})`;
+      scripted($("panel-head"), `Step ${t.i + 1} of ${F}: the value of ${n.name} (op ${n.op})`, false);
       mark(nodeEls[f.node].g, "current");
       for (const c of f.children) mark(nodeEls[c].g, "child");
       for (const e of f.edges) mark(edgeEls[e], "active");
@@ -192,8 +218,8 @@
       focus = [f.node, ...f.children];
     } else if (t.kind === "bstart") {
       const root = D.nodes[D.root];
-      $("panel-head").textContent = `Start: ${root.name}.grad = 1.0, every other grad = 0`;
-      $("panel-rule").textContent = `∂${root.name}/∂${root.name} = 1`;
+      scripted($("panel-head"), `Start: ${root.name}.grad = 1.0, every other grad = 0`, false);
+      scripted($("panel-rule"), `∂${root.name}/∂${root.name} = 1`, false);
       li([[B ? "Press Next (→) to apply the chain rule at each node, from the output back to the inputs: " +
         "child.grad += node.grad × (local derivative)."
         : "This graph is a single number: there is no chain rule to apply."]], "intro");
@@ -202,8 +228,8 @@
       view = [D.root, ...kidsOf[D.root]];
     } else {
       const st = D.steps[t.j], n = D.nodes[st.node];
-      $("panel-head").textContent = `Step ${t.j + 1} of ${B}: the chain rule at ${n.name} (op ${n.op}), ${n.name}.grad = ${st.grad}`;
-      $("panel-rule").textContent = st.rule;
+      scripted($("panel-head"), `Step ${t.j + 1} of ${B}: the chain rule at ${n.name} (op ${n.op}), ${n.name}.grad = ${st.grad}`, false);
+      scripted($("panel-rule"), st.rule, false);
       mark(nodeEls[st.node].g, "current");
       focus = [st.node];
       for (const u of st.updates) {
@@ -310,7 +336,7 @@
         arrow.textContent = ARROWS[side] + " ";
         const name = document.createElement("span");
         name.className = "label";
-        name.textContent = n.text;
+        scripted(name, n.text, false);
         const nums = document.createElement("span");
         nums.textContent = `  data ${e.dv.textContent}  grad ${e.gv.textContent}`;
         div.append(arrow, name, nums);
