@@ -71,7 +71,8 @@ def draw_collapsed(
     ids = {key: f"g{k}" for k, key in enumerate(groups)}
 
     g = Digraph(
-        name="collapsed_graph", format=format, graph_attr={"rankdir": rankdir}, node_attr={"shape": "record"}
+        name="collapsed_graph", format=format, graph_attr={"rankdir": rankdir, "fontname": notation.FONT},
+        node_attr={"shape": "record", "fontname": notation.FONT}, edge_attr={"fontname": notation.FONT},
     )
     why = _count(len(nodes), "Value")
     if max_nodes is not None and len(nodes) > max_nodes:
