@@ -67,7 +67,13 @@ def test_every_graph_picture_is_an_svg_with_the_expected_labels(pictures, tmp_pa
     )
 
     mlp = svg_texts(pictures.mlp_svg(tmp_path))
-    assert sum(t.startswith("grad ") for t in mlp) >= 10, "the network diagram should show gradients"
+    model = pictures.small_trained_mlp()
+    weights = sum(len(n.w) for layer in model.layers for n in layer.neurons)
+    neurons = sum(len(layer.neurons) for layer in model.layers)
+    # every gradient is drawn, and says which derivative it is (never a bare "grad")
+    assert sum(t.startswith("∂e/∂w ") for t in mlp) == weights, "each weight's ∂e/∂w should be shown"
+    assert sum(t.startswith("∂e/∂b ") for t in mlp) == neurons, "each bias's ∂e/∂b should be shown"
+    assert not any(t.startswith("grad") for t in mlp)
     assert not any("∇" in t for t in mlp), "∇ is missing from the usual fonts (PNGs drew a box)"
 
 
