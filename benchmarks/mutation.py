@@ -3,6 +3,7 @@
     python benchmarks/mutation.py                 # a git worktree of HEAD in /tmp, every mutant
     python benchmarks/mutation.py --list          # only list the mutants
     python benchmarks/mutation.py --only sqrt     # mutants whose label contains 'sqrt'
+    python benchmarks/mutation.py --jobs 2        # two mutants at a time (two worktrees)
 
 Not run by ``make test`` (it runs the derivative tests once per mutant: minutes). It works on
 a throwaway ``git worktree`` of the committed HEAD, never on your files, and removes it after.
@@ -20,8 +21,9 @@ Mutants are found in the code, not listed by hand, so a new operation is mutated
   loosened or tightened (``>`` ↔ ``>=``, ``<`` ↔ ``<=``, ``==`` → ``!=``).
 
 Each mutant runs the derivative tests first with torch hidden (a shim makes ``import torch``
-fail, so every torch test skips); a mutant that survives that is run again with torch. A
-survivor is a derivative no test checks. Output: one line per mutant and a list of survivors.
+fail, so every torch test skips); a mutant that survives that is run again with torch (the
+test files that use it). A survivor is a derivative no test checks. Output: one line per
+mutant and a list of survivors.
 """
 
 from __future__ import annotations
@@ -211,62 +213,102 @@ def run_tests(tree_root: Path, files: list[str], with_torch: bool, shim: Path, f
     return done.returncode == 0
 
 
+def _uses_torch(path: str) -> bool:
+    text = Path(path).read_text(encoding="utf-8")
+    return "torch" in text and ("import torch" in text or 'importorskip("torch"' in text)
+
+
+def judge(tree: Path, m: Mutant, files: list[str], torch_files: list[str], shim: Path) -> str:
+    """Apply ``m`` in ``tree``, run the tests, restore the file; the verdict. Without torch
+    every test runs; a survivor is run again with torch, but only the files that use it (the
+    others have just passed)."""
+    target = tree / m.path
+    original = target.read_text(encoding="utf-8")
+    try:
+        mutated = m.apply(original)
+        ast.parse(mutated)
+        target.write_text(mutated, encoding="utf-8")
+        if not run_tests(tree, files, False, shim):
+            return "killed without torch"
+        if torch_files and not run_tests(tree, torch_files, True, shim):
+            return "killed only with torch"
+        return "SURVIVED"
+    finally:
+        target.write_text(original, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", help="use this checkout instead of a fresh worktree of HEAD")
+    parser.add_argument("--tree", help="use this checkout instead of fresh worktrees of HEAD (then --jobs 1)")
     parser.add_argument("--only", action="append", default=[],
                         help="only mutants whose label contains this text (repeat for several)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once, one worktree each")
     args = parser.parse_args(argv)
 
+    import queue
+    import threading
+
     work = Path(tempfile.mkdtemp(prefix="mgn-mutation-"))
-    tree = Path(args.tree) if args.tree else work / "tree"
-    if not args.tree:
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), "HEAD"], cwd=ROOT, check=True,
-                       capture_output=True)
+    jobs = 1 if args.tree else max(1, args.jobs)
+    trees = [Path(args.tree)] if args.tree else [work / f"tree{k}" for k in range(jobs)]
     try:
-        mutants = [m for m in engine_mutants(tree) + table_mutants(tree)
+        if not args.tree:
+            for tree in trees:
+                git = ["git", "worktree", "add", "--detach", str(tree), "HEAD"]
+                subprocess.run(git, cwd=ROOT, check=True, capture_output=True)
+        mutants = [m for m in engine_mutants(trees[0]) + table_mutants(trees[0])
                    if not args.only or any(text in m.label for text in args.only)]
         if args.list:
             for m in mutants:
                 print(f"{m.path}:{m.start[0]}:{m.start[1]}  {m.label}")
             print(f"{len(mutants)} mutants")
             return 0
-        files = _test_files(tree)
+        files = {t: _test_files(t) for t in trees}
+        torch_files = {t: [f for f in files[t] if _uses_torch(f)] for t in trees}
         shim = _hide_torch(work)
-        print(f"{len(mutants)} mutants; tests: {', '.join(Path(f).name for f in files)}", flush=True)
+        names = ", ".join(Path(f).name for f in files[trees[0]])
+        print(f"{len(mutants)} mutants, {jobs} at a time; tests: {names}", flush=True)
         for with_torch in (False, True):
-            if not run_tests(tree, files, with_torch, shim, first_failure=False, show=True):
+            if not run_tests(trees[0], files[trees[0]], with_torch, shim, first_failure=False, show=True):
                 print(f"the unmutated tree fails its tests ({'with' if with_torch else 'without'} torch): "
                       "fix that first", flush=True)
                 return 2
+        free: queue.Queue[Path] = queue.Queue()
+        for tree in trees:
+            free.put(tree)
         survivors: list[Mutant] = []
-        for n, m in enumerate(mutants, 1):
-            target = tree / m.path
-            original = target.read_text(encoding="utf-8")
+        lock = threading.Lock()
+        done = [0]
+
+        def one(m: Mutant) -> None:
+            tree = free.get()
             start = time.monotonic()
             try:
-                mutated = m.apply(original)
-                ast.parse(mutated)
-                target.write_text(mutated, encoding="utf-8")
-                if not run_tests(tree, files, False, shim):
-                    verdict = "killed without torch"
-                elif not run_tests(tree, files, True, shim):
-                    verdict = "killed only with torch"
-                else:
-                    verdict = "SURVIVED"
-                    survivors.append(m)
+                verdict = judge(tree, m, files[tree], torch_files[tree], shim)
             finally:
-                target.write_text(original, encoding="utf-8")
-            print(f"[{n}/{len(mutants)}] {verdict:22} {m.path}:{m.start[0]}:{m.start[1]}  {m.label}  "
-                  f"({time.monotonic() - start:.0f} s)", flush=True)
+                free.put(tree)
+            with lock:
+                done[0] += 1
+                if verdict == "SURVIVED":
+                    survivors.append(m)
+                where = f"{m.path}:{m.start[0]}:{m.start[1]}"
+                print(f"[{done[0]}/{len(mutants)}] {verdict:22} {where}  {m.label}  "
+                      f"({time.monotonic() - start:.0f} s)", flush=True)
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, mutants))
         print(f"\n{len(mutants) - len(survivors)} of {len(mutants)} mutants killed; survivors:")
-        for m in survivors:
+        for m in sorted(survivors, key=lambda m: (m.path, m.start)):
             print(f"  {m.path}:{m.start[0]}:{m.start[1]}  {m.label}")
         return 1 if survivors else 0
     finally:
         if not args.tree:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+            for tree in trees:
+                git = ["git", "worktree", "remove", "--force", str(tree)]
+                subprocess.run(git, cwd=ROOT, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
