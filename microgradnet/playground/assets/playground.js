@@ -132,9 +132,11 @@ function mgnPgBuildNetwork(app) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const sizes = [app.cfg.features.length].concat(app.cfg.hidden, [1]);
   const Wd = net.clientWidth || 500, H = net.clientHeight || 470;
-  const fs = mgnPgFontPx(app), maxn = Math.max.apply(null, sizes), top = Math.round(1.6 * fs + 12), bottom = 10;
+  const fs = mgnPgFontPx(app), maxn = Math.max.apply(null, sizes), left = Math.round(3.6 * fs), right = 20, ncol = sizes.length;
+  // a hidden layer's "− n +" on one line where the columns leave room, else the count above the buttons
+  const narrow = ncol > 1 && (Wd - left - right - 42) / (ncol - 1) < 5.6 * fs, hw = (narrow ? 3.4 : 5.2) * fs;
+  const top = Math.round((narrow ? 2.9 : 1.6) * fs + 12), bottom = 10;
   const node = Math.max(12, Math.min(H > 600 ? 52 : 42, Math.floor((H - top - bottom) / maxn) - 6));
-  const left = Math.round(3.6 * fs), right = 20, ncol = sizes.length;
   const xs = sizes.map((_, c) => left + (Wd - left - right - node) * (ncol === 1 ? 0 : c / (ncol - 1)));
   const nodes = sizes.map((n, c) => {
     const gap = Math.min(node + 12, (H - top - bottom) / n);
@@ -195,14 +197,14 @@ function mgnPgBuildNetwork(app) {
     }
     if (c > 0 && c < sizes.length - 1) { // +/- neurons for each hidden layer
       const h = document.createElement("div");
-      h.className = "pg-colhead"; h.style.left = (xs[c] + node / 2 - 2.6 * fs) + "px"; h.style.width = (5.2 * fs) + "px";
+      h.className = "pg-colhead" + (narrow ? " narrow" : ""); h.style.left = (xs[c] + node / 2 - hw / 2) + "px"; h.style.width = hw + "px";
       const minus = document.createElement("button"), plus = document.createElement("button");
       minus.textContent = "−"; plus.textContent = "+";
       minus.dataset.k = "rmneuron" + c; plus.dataset.k = "addneuron" + c;
       minus.title = "one neuron less in layer " + c; plus.title = "one neuron more in layer " + c;
       minus.addEventListener("click", () => mgnPgChangeLayer(app, c - 1, -1));
       plus.addEventListener("click", () => mgnPgChangeLayer(app, c - 1, +1));
-      h.appendChild(minus); h.appendChild(document.createTextNode(" " + n + " ")); h.appendChild(plus);
+      h.appendChild(mgnText.el("span", "pg-count-n", " " + n + " ")); h.appendChild(minus); h.appendChild(plus);
       net.appendChild(h);
     }
   });
