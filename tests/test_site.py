@@ -239,7 +239,12 @@ def lab(site: Path, width: int = 1280, height: int = 800) -> Iterator[tuple[Any,
     with static_server(site) as (base, served), offline_chromium(width, height) as driver:
         started = time.perf_counter()
         driver.get(f"{base}/jupyterlite/lab/index.html?path={NOTEBOOK}")
-        opened = driver.execute_async_script(_OPEN_NOTEBOOK, NOTEBOOK)
+        try:
+            opened = driver.execute_async_script(_OPEN_NOTEBOOK, NOTEBOOK)
+        except Exception as exc:  # a kernel that never starts: say what the page and server saw
+            logs = [e["message"][:200] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            raise AssertionError(f"the lab's kernel did not start: {type(exc).__name__}; "
+                                 f"page errors: {logs}; last requests served: {served[-5:]}") from None
         assert opened["ok"], opened
         timing = {"kernel_ready_s": time.perf_counter() - started, "base": base, "served": served}
         yield driver, timing

