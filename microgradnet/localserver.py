@@ -357,16 +357,21 @@ class LocalHandler(BaseHTTPRequestHandler):
                 c.deadline = c.since + wait
         try:
             self.raw_requestline = self.rfile.readline(65537)
+            for _ in range(4):  # empty lines before a request line are to be ignored (RFC 9112 2.2)
+                if self.raw_requestline not in (b"\r\n", b"\n"):
+                    break
+                self.raw_requestline = self.rfile.readline(65537)
         except (TimeoutError, ConnectionError):
             self.close_connection = True
             return
         if not self.raw_requestline:
             self.close_connection = True
             return
-        if len(self.raw_requestline) > 65536:
+        too_long, blank = len(self.raw_requestline) > 65536, not self.raw_requestline.strip()
+        if too_long or blank:  # http.server would close a blank one without a word
             self.requestline, self.request_version, self.command = "", "", ""  # as http.server does
             self.close_connection = True
-            self.send_error(414)
+            self.send_error(414 if too_long else 400, None if too_long else "empty request line")
             return
         try:
             if not self.parse_request():

@@ -328,10 +328,12 @@ def test_a_failure_anywhere_behind_a_request_is_still_an_answer(monkeypatch):
     (b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", b"431"),
     (b"GET / HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 200 + b"\r\n", b"431"),
     (b"NONSENSE\r\n\r\n", b"400"),
+    (b"   \r\n\r\n", b"400"),
+    (b"\r\n\r\nGET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n", b"204"),  # blank lines first
     (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", b"501"),
 ])
 def test_an_oversized_or_malformed_request_head_gets_an_answer(server, head, status):
-    s = raw(server.port, head)
+    s = raw(server.port, head.replace(b"{port}", str(server.port).encode()))
     answer = read_all(s)
     s.close()
     assert answer.split(b" ")[1] == status, answer[:200]
