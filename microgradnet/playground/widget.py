@@ -105,7 +105,7 @@ def playground(**settings: Any) -> Any:
     """The playground inline in Jupyter, e.g. ``playground(dataset="circles", hidden=[4, 4])``.
 
     Keyword arguments are starting settings (``Session``'s: dataset, noise, points,
-    train_percent, features, hidden, act, loss, optimizer, lr, batch_size, l2, seed); an
+    train_percent, features, hidden, act, loss, optimizer, lr, momentum, batch_size, l2, seed); an
     impossible one raises ``PlaygroundError``. The returned widget's ``.session`` can be driven
     from Python too (``.session.step(100)``, ``.session.explain(...)``).
     """
