@@ -381,7 +381,9 @@ class LocalHandler(BaseHTTPRequestHandler):
             return
         if self._timed_out():
             return
-        if self.command != "POST" and (self.headers.get("Content-Length") or "0").strip() != "0":
+        length = (self.headers.get("Content-Length") or "0").strip()
+        has_body = length != "0" or self.headers.get("Transfer-Encoding") is not None
+        if self.command != "POST" and has_body:
             self.close_connection = True  # a body nobody reads must not be taken for the next request
         try:
             method = getattr(self, f"do_{self.command}", None)

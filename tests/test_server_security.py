@@ -196,6 +196,15 @@ def test_the_body_of_a_refused_request_is_never_read_as_a_second_request(server)
             while chunk := s.recv(65536):
                 answer += chunk
         assert answer.count(b"HTTP/1.1 ") == 1 and answer.split(b" ")[1] in (b"403", b"404"), answer
+    # a GET with a body (never read) closes the connection after its answer, whatever the framing
+    for framing in (f"Content-Length: {len(inner)}", "Transfer-Encoding: chunked"):
+        head = f"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n{framing}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(head + (inner if "Length" in framing else f"{len(inner):x}\r\n".encode() + inner))
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 204 "), answer
 
 
 def test_a_flood_from_a_foreign_origin_leaves_the_pages_session_working(server):
