@@ -492,7 +492,7 @@ def post(srv, name, body=None, raw=None):
 
 def test_server_listens_on_loopback_only_and_serves_a_self_contained_page(server):
     assert server.server_address[0] == "127.0.0.1"
-    # the printed URL sets the launch's key as a cookie and redirects to the page
+    # the printed URL is the page, and sets the launch's key as a cookie
     with urllib.request.build_opener(urllib.request.HTTPCookieProcessor()).open(server.url, timeout=10) as r:
         page = r.read().decode()
     assert "mgnPlayground(" in page and "<canvas" in page
