@@ -119,7 +119,7 @@ def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
     if not stat.S_ISREG(mode):
         raise _refuse(where, mode, "read")
     # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one
-    fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         mode = os.fstat(fd).st_mode  # again: the path may have changed since the stat
         if not stat.S_ISREG(mode):
