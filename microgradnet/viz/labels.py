@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import unicodedata
 from typing import Any
 
@@ -38,28 +37,28 @@ def number(x: Any, precision: int = 4) -> str:
 
 
 # Unicode's script digits are about 56 % of a digit's height (DejaVu Sans: 835 of 1,493 units),
-# so an index written w¹₂,₁ at 12 px is 6.7 px tall - unreadable from the back row. Runs of
-# script characters are drawn this much larger, which brings them to 75 % (9 px at 12 px):
-# the glyphs keep their own raised or lowered shape, so no engine or viewer has to shift a
-# baseline (Graphviz's <SUB>/<SUP> become SVG baseline-shift, which Firefox ignores, and
-# graphviz-pure's PNGs do not shift either).
+# so an index written w¹₂,₁ at 12 px is 6.7 px tall - unreadable from the back row. A line
+# with indices is drawn this much larger than the rest of the picture, which brings them to
+# 75 % of its text (9 px at 12 px). The glyphs keep their own raised or lowered shape, so no
+# engine or viewer has to shift a baseline (Graphviz's <SUB>/<SUP> become SVG baseline-shift,
+# which Firefox ignores and graphviz-pure's PNGs do not apply). The whole line, not just its
+# indices: Graphviz places each run of another size from *estimated* widths, and graphviz-pure
+# (and Graphviz in the browser) count every byte of a non-ASCII character as a space, which
+# left gaps around larger indices (``w¹₂,₁   ·x ₁``); one run per line has none.
 SCRIPT_SCALE = 1.35
 SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SCRIPT_RUN = re.compile("[" + "".join(sorted(SCRIPTS)) + "](?:,?[" + "".join(sorted(SCRIPTS)) + "])*")
 
 
 def html_text(text: str, fontsize: float) -> str:
-    """Text for a Graphviz HTML-like label: escaped, with every run of super/subscript glyphs
-    (``¹₂,₁`` in ``w¹₂,₁``) at SCRIPT_SCALE × ``fontsize`` points."""
-    size = math.ceil(fontsize * SCRIPT_SCALE)  # whole points: Graphviz drops a POINT-SIZE's fraction
-    out, last = [], 0
-    cleaned = clean(text)
-    for m in _SCRIPT_RUN.finditer(cleaned):
-        out.append(html.escape(cleaned[last:m.start()], quote=False))
-        out.append(f'<FONT POINT-SIZE="{size}">{m.group(0)}</FONT>')
-        last = m.end()
-    out.append(html.escape(cleaned[last:], quote=False))
-    return "".join(out).replace("\n", "<BR/>")
+    """Text for a Graphviz HTML-like label: escaped; a line with super/subscript glyphs
+    (``w¹₂,₁``) at SCRIPT_SCALE × ``fontsize`` points, in whole points (Graphviz drops a
+    POINT-SIZE's fraction)."""
+    size = math.ceil(fontsize * SCRIPT_SCALE)
+    lines = []
+    for line in clean(text).split("\n"):
+        escaped = html.escape(line, quote=False)
+        lines.append(f'<FONT POINT-SIZE="{size}">{escaped}</FONT>' if SCRIPTS & set(line) else escaped)
+    return "<BR/>".join(lines)
 
 
 def html_rows(rows: list[str], *, fill: str = "", thick: bool = False) -> str:
