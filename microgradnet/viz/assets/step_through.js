@@ -25,7 +25,8 @@
   }
 
   // Unicode's script digits are ~56 % of a digit's height: the indices of w¹₂,₁ are drawn
-  // larger (D.geometry: which characters, how much; labels.py's rule, as draw_dot draws them).
+  // larger (D.geometry: labels.py's characters and scale, draw_dot's). A browser lays the runs
+  // out with the font's real widths, so here only the indices grow, not their whole line.
   const SCRIPT_CLASS = "[" + [...D.geometry.scripts]
     .map((c) => "\\u{" + c.codePointAt(0).toString(16) + "}").join("") + "]";
   const SCRIPT_RUN = new RegExp(SCRIPT_CLASS + "(?:,?" + SCRIPT_CLASS + ")*", "gu");
