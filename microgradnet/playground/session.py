@@ -203,8 +203,12 @@ class Session:
         self._count("_pauses", 1)
         with self._turn():
             if self.trainer.pending is not None and not self.closed:
-                self._ensure_thread()  # the thread finishes the interrupted evaluation
-                self._wake.set()
+                try:
+                    self._ensure_thread()  # the thread finishes the interrupted evaluation
+                    self._wake.set()
+                except RuntimeError:  # no threads here (Pyodide): finish it now
+                    self.trainer.evaluate()
+                    self._publish()
 
     def close(self) -> None:
         """Stop the thread for good (the tab was closed or the server stops): training gives way
