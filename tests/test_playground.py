@@ -371,6 +371,21 @@ def test_an_evaluation_cut_short_by_a_pause_is_finished_in_the_background():
     s.close()
 
 
+def test_without_threads_a_pause_finishes_an_interrupted_evaluation_at_once(monkeypatch):
+    """Pyodide cannot start a thread: the pause itself completes the evaluation."""
+    from microgradnet.playground.trainer import CHUNK
+
+    def no_threads(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(Session, "_ensure_thread", no_threads)
+    s = Session(SMALL)
+    calls = iter(range(10**6))
+    assert s.trainer.train_step(lambda: next(calls) >= math.ceil(s.n_train / CHUNK)) is False
+    s.pause()
+    assert s.state()["step"] == 1 and s.trainer.pending is None
+
+
 def test_a_step_request_can_be_bounded_in_time():
     s = Session(BIG)
     r = s.step(50, seconds=0.01)
