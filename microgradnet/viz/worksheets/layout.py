@@ -70,7 +70,7 @@ def sheet_graph(problem: Problem, kind: str, answers: bool = False) -> Any:
         title="",
         clusters=False,
     )
-    g.attr(ranksep="0.15", nodesep="0.12", pad="0.05")
+    g.attr(ranksep="0.1", nodesep="0.12", pad="0.05")
     return g
 
 
