@@ -101,7 +101,10 @@ def _number(kind: type) -> Any:
         if len(text) > MAX_NUMBER_CHARS:
             raise RequestError(400, f"a number in the request has {len(text)} characters "
                                     f"(at most {MAX_NUMBER_CHARS})")
-        return kind(text)
+        value = kind(text)
+        if kind is float and not math.isfinite(value):  # 1e999 reads as inf: no setting wants one
+            raise RequestError(400, f"a number in the request is too large for a float ({text})")
+        return value
     return parse
 
 

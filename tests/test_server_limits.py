@@ -279,7 +279,8 @@ def test_a_hundred_simultaneous_requests_are_all_answered_none_reset(server):
 @pytest.mark.parametrize(("body", "words"), [
     (b'{"sid": ' + b"1" * 5000 + b"}", "5000 characters"),
     (b'{"n": 0.' + b"1" * 5000 + b"}", "characters"),
-    (b'{"n": 1e999999}', None),
+    (b'{"n": 1e999999}', "too large for a float"),
+    (b'{"n": -1e309}', "too large for a float"),
     (b"[" * 100_000 + b"]" * 100_000, "nested"),
     (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "nested"),
     (b'{"a": ' * 40 + b"1" + b"}" * 40, "nested more than 32"),
@@ -298,8 +299,7 @@ def test_malformed_json_of_any_shape_is_a_400_with_one_line(server, body, words)
     status, data, _ = call(server.port, server.token, "POST", "/api/state", body)
     message = json.loads(data)["error"]
     assert 400 <= status < 500 and "\n" not in message, (status, message)
-    if words:
-        assert words in message
+    assert words in message
     # and the server goes on: a normal request right after
     assert call(server.port, server.token, "GET", "/")[0] == 200
     assert threads_settle(baseline) <= baseline
