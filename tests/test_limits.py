@@ -166,3 +166,24 @@ def test_a_model_at_the_limit_is_still_accepted_by_the_check(tmp_path):
     check_fits(state, MAX_PARAMETERS)
     with pytest.raises(ValueError, match="over microgradnet's limit"):
         check_fits(state, MAX_PARAMETERS + 1)
+
+
+def test_every_user_file_is_written_through_the_one_atomic_helper():
+    """No module but _files.py renames files into place or opens one for writing: so every write
+    gets the atomic rename and the regular-file check (a second helper would miss one or both)."""
+    import re
+    from pathlib import Path
+
+    import microgradnet
+
+    package = Path(microgradnet.__file__).parent
+    writes = re.compile(r"os\.replace\(|os\.rename\(|mkstemp\(|(?<!_files)\.write_(?:text|bytes)\("
+                        r"|\bopen\([^)]*['\"][rb]*[wax]")
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "_files.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if writes.search(line) and not line.lstrip().startswith("#"):
+                found.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
+    assert not found
