@@ -102,7 +102,7 @@ def render_svg(dot_source: str, layout: str = "dot") -> str:
     options.engine = layout
     result = _instance.render(dot_source, options)
     if result.status != "success":
-        from .render import RenderError
+        from .errors import RenderError
 
         messages = [str(e.message).strip() for e in result.errors] or ["no message"]
         raise RenderError(f"render_svg: Graphviz (viz-js) rejected the DOT source: {'; '.join(messages)}")

@@ -42,6 +42,7 @@ import graphviz
 from .._files import write_bytes
 from ..notation import FONT, FONT_STACK
 from .display import CELL_WIDTH, Display, fit, measure, notebook_views
+from .errors import GraphvizUnavailable, RenderError
 
 __all__ = [
     "ENGINES",
@@ -74,14 +75,6 @@ _FIX = (
     "install Graphviz (apt-get install graphviz / brew install graphviz / conda install graphviz) "
     "or `pip install graphviz-pure`"
 )
-
-
-class GraphvizUnavailable(RuntimeError):
-    """No Graphviz engine can produce the requested format."""
-
-
-class RenderError(RuntimeError):
-    """Graphviz rejected the DOT source or failed while drawing it."""
 
 
 # ---- finding engines ----------------------------------------------------------------------
