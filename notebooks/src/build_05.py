@@ -34,6 +34,7 @@ cells = [
         "[dy] = grad(y, [x], create_graph=True)\n"
         "dy.label = 'dy/dx'\n"
         "print('dy/dx   =', dy.data, ' (1 - tanh(x)^2 =', 1 - math.tanh(0.5) ** 2, ')')\n"
+        "assert abs(dy.data - (1 - math.tanh(0.5) ** 2)) < 1e-15\n"
         "draw_dot(dy, rankdir='LR')"
     ),
     new_markdown_cell(
@@ -43,7 +44,8 @@ cells = [
         "[d2y] = grad(dy, [x])\n"
         "t = math.tanh(0.5)\n"
         "print('d2y/dx2 =', d2y.data)\n"
-        "print('formula =', -2 * t * (1 - t * t))"
+        "print('formula =', -2 * t * (1 - t * t))\n"
+        "assert abs(d2y.data - (-2 * t * (1 - t * t))) < 1e-15"
     ),
     new_markdown_cell(
         "## 2. Newton's method next to gradient descent\n\n"
