@@ -255,3 +255,17 @@ def test_in_pyodide_svg_comes_from_the_browser_engine(monkeypatch):
     assert seen == [g.source] and f'font-family="{FONT},' in out
     with pytest.raises(GraphvizUnavailable, match="SVG only"):
         render.pipe(g.source, "png")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_with_indices_is_one_run_of_text_so_no_engine_leaves_gaps_in_it(engine):
+    """Graphviz places each run of another size at an x from estimated widths; graphviz-pure
+    counts each UTF-8 byte of ₁ as a space, so separately sized indices came out with gaps
+    (``w¹₂,₁   ·x ₁``). Each name must be one <text>, laid out by the viewer's real metrics."""
+    root = loss_graph([2, 1])
+    names = {
+        "·".join(typeset(c.label) for c in v._prev) if "·" in v.label else typeset(v.label)
+        for v in trace(root)[0] if "^" in v.label or "_" in v.label
+    }
+    texts = {t.text for t in ET.fromstring(svg(draw_dot(root), engine=engine)).iter(f"{SVG_NS}text")}
+    assert "w¹₁,₁·x₁" in names and names <= texts, names - texts
