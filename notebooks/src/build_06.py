@@ -58,7 +58,7 @@ cells = [
     ),
     new_code_cell(
         "import math\n\n"
-        "from microgradnet.playground.session import FEATURES\n\n"
+        "from microgradnet.playground.features import FEATURES\n\n"
         "w = s.model.layers[1].neurons[0].w[2]\n"
         "a, b = s.points[0]\n"
         "x = [FEATURES[f](a, b) for f in s.config['features']]\n"
