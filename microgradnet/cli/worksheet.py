@@ -15,10 +15,10 @@ from .graph import parse_assignments
 HELP = "print-ready PDF worksheets (forward / backward pass) with per-student numbers and answer keys"
 EXAMPLES = """\
 examples:
-  microgradnet worksheet "tanh(x*w + b)" -o neuron.pdf                  # one backward worksheet + key
+  microgradnet worksheet "tanh(x*w + b)" -o neuron.pdf             # one backward worksheet + key
   microgradnet worksheet "x1*w1 + x2*w2 + b" --kind forward --students 30 --seed 1 -o class.pdf
   microgradnet worksheet "(a*b + c)*f" --kind both --set a=2 --paper letter -o sheets.pdf
-  microgradnet worksheet --mlp 2,2,1 --students 3 --seed 7 -o mlp.pdf      # a tiny ReLU network
+  microgradnet worksheet --mlp 2,2,1 --students 3 --seed 7 -o mlp.pdf  # a tiny ReLU network
 
 Each student gets one page with a name line and their own "nice" numbers (small integers or one
 decimal; every tanh/sigmoid input within +-1.5); names given with --set keep their number on every
