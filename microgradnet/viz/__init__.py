@@ -1,9 +1,12 @@
 """Pictures of computation graphs and networks.
 
-- ``trace(root)``, ``draw_dot(root)``: the computation graph (``dot.py``)
+- ``trace(root)``, ``draw_dot(root)``: the computation graph (``dot.py``; its options are
+  checked in ``options.py``, the neurons of an MLP graph found in ``structure.py``, large
+  graphs collapsed in ``collapse.py``, text and the article's names in ``labels.py``)
 - ``draw_mlp(model)``: an MLP as neurons and weighted edges (``mlp.py``)
 - ``write(graph, 'out.svg')`` (alias ``save``), ``svg(graph)``: rendering, with or without a system Graphviz
-  (``render.py``)
+  (``render.py``; in Pyodide ``browser.py``; errors in ``errors.py``); sizing for a notebook
+  (``display.py``)
 - ``to_html(root, path)``: a page stepping through backward() (``step_through.py``)
 - ``plot_history``, ``plot_decision_boundary``: matplotlib plots (``plots.py``, needs the
   ``plot`` extra); imported on first use, so this package imports without matplotlib.
