@@ -29,7 +29,7 @@ from .collapse import draw_collapsed
 from .display import CELL_WIDTH, MIN_TEXT_PX, fit, measure
 from .options import Options
 from .render import Digraph, GraphvizUnavailable, RenderError
-from .structure import Structure, article_names, mlp_structure
+from .structure import Structure, article_names, mlp_structure, one_layer
 
 __all__ = ["trace", "draw_dot", "children", "backward_numbers", "GRAD_COLORS"]
 
@@ -198,7 +198,7 @@ def draw_dot(
     nodes, edges = trace(roots)
     cut: frozenset[int] = frozenset()
     if opt.layer is not None:
-        nodes, edges, cut = _one_layer(nodes, edges, opt.layer)
+        nodes, edges, cut = one_layer(nodes, edges, opt.layer)
     hidden_nodes = _long_edge_cost(nodes, cut) if max_nodes is None or len(nodes) <= max_nodes else 0
     too_big = max_nodes is not None and (len(nodes) > max_nodes or hidden_nodes > MAX_LAYOUT)
     if collapse is not None or too_big:
@@ -223,21 +223,6 @@ def draw_dot(
         g = _choose_direction(build, scale, clusters == "auto")
     g.scale = scale
     return g
-
-
-def _one_layer(
-    nodes: list[Any], edges: list[tuple[Any, Any]], layer: int
-) -> tuple[list[Any], list[tuple[Any, Any]], frozenset[int]]:
-    """The nodes of MLP layer ``layer`` and the values they read from outside it (``cut``: drawn
-    as inputs, without the operation that made them)."""
-    structure = mlp_structure(nodes, edges)
-    inside = {k for k, key in structure.neuron_of.items() if key[0] == layer}
-    if not inside:
-        found = sorted({key[0] for key in structure.neuron_of.values()})
-        raise ValueError(f"draw_dot: layer={layer} is not in this graph (its MLP layers: {found or 'none'})")
-    kept = [(c, p) for c, p in edges if id(p) in inside]
-    cut = frozenset(id(c) for c, _ in kept if id(c) not in inside)
-    return [n for n in nodes if id(n) in inside or id(n) in cut], kept, cut
 
 
 def _collapsed(nodes: list[Any], edges: list[tuple[Any, Any]], roots: list[Any], opt: Options, *,

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import notation
 
-__all__ = ["Neuron", "Structure", "mlp_structure", "article_names", "label_of", "op_of"]
+__all__ = ["Neuron", "Structure", "mlp_structure", "article_names", "one_layer", "label_of", "op_of"]
 
 
 @dataclass
@@ -182,3 +182,18 @@ def article_names(nodes: list[Any], structure: Structure) -> dict[int, str]:
                 terms[id(n)] = k
                 names[id(n)] = notation.partial_sum(key[0], key[1], k)
     return names
+
+
+def one_layer(
+    nodes: list[Any], edges: list[tuple[Any, Any]], layer: int
+) -> tuple[list[Any], list[tuple[Any, Any]], frozenset[int]]:
+    """The nodes of MLP layer ``layer`` and the values they read from outside it (``cut``: drawn
+    as inputs, without the operation that made them)."""
+    structure = mlp_structure(nodes, edges)
+    inside = {k for k, key in structure.neuron_of.items() if key[0] == layer}
+    if not inside:
+        found = sorted({key[0] for key in structure.neuron_of.values()})
+        raise ValueError(f"draw_dot: layer={layer} is not in this graph (its MLP layers: {found or 'none'})")
+    kept = [(c, p) for c, p in edges if id(p) in inside]
+    cut = frozenset(id(c) for c, _ in kept if id(c) not in inside)
+    return [n for n in nodes if id(n) in inside or id(n) in cut], kept, cut
