@@ -114,6 +114,12 @@ def test_volatile_parts_of_outputs_are_tolerated_and_nothing_else():
         "100%|██████| 100/100 [00:05<00:00, 19.7 it/s]"
     )
     assert same("step 1\rstep 2\rdone in 1.5 s") == same("done in 2.25 s")
+    assert same("100/100\u2007[00:23<00:00,\u2007\u20074.21step/s,\u2007loss\u20070.01634]") == same(
+        "100/100\u2007[00:08<00:00,\u200710.40step/s,\u2007loss\u20070.01634]"
+    )
+    assert same("100/100 [00:08<00:00, 10.40step/s, loss 0.01634]") != same(
+        "100/100 [00:08<00:00, 10.40step/s, loss 0.01635]"
+    )
     assert same("loss 0.025356") != same("loss 0.025357")
     assert same("accuracy 100%") != same("accuracy 99%")
 

@@ -180,6 +180,7 @@ _VOLATILE = [
     (re.compile(r"0x[0-9a-fA-F]{6,}"), "0x…"),  # memory addresses in reprs
     (re.compile(r"\b\d+(\.\d+)?\s?(s|ms|µs|us|ns|min|it/s|s/it|steps/s)\b"), "<time>"),
     (re.compile(r"\[\d+:\d\d(:\d\d)?<[\d:?]+"), "[<elapsed>"),  # tqdm's [00:01<00:02
+    (re.compile(r"[ \u2007]*\d+(?:\.\d+)?\s?(?:[A-Za-z]+/s|s/[A-Za-z]+)\b"), " <rate>"),  # tqdm's  4.21step/s
     (re.compile(r"\b(id|href|xlink:href|clip-path|url)=\"[^\"]*\""), r'\1="…"'),  # SVG ids
     (re.compile(r"/tmp/[\w./-]+"), "/tmp/…"),
 ]
