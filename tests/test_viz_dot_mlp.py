@@ -269,3 +269,12 @@ def test_a_name_with_indices_is_one_run_of_text_so_no_engine_leaves_gaps_in_it(e
     }
     texts = {t.text for t in ET.fromstring(svg(draw_dot(root), engine=engine)).iter(f"{SVG_NS}text")}
     assert "w¹₁,₁·x₁" in names and names <= texts, names - texts
+
+
+def test_one_layer_too_large_for_its_screen_does_not_suggest_drawing_one_layer():
+    root = loss_graph([4, 4, 1])
+    with pytest.warns(UserWarning, match="on a 1,024×768 screen") as caught:
+        g = draw_dot(root, layer=2, size="4:3")
+    message = str(caught[0].message)
+    assert "layer=1" not in message and "size='16:9'" in message and "collapse='neuron'" in message
+    assert "size='16:9'" in g.note

@@ -216,11 +216,11 @@ def draw_dot(
         )
 
     if opt.screen is not None:
-        g = _fit_screen(build, opt.rankdir, opt.screen)
+        g = _fit_screen(build, opt.rankdir, opt.screen, opt.layer)
     elif rankdir != "auto":
         g = build(rankdir)
     else:
-        g = _choose_direction(build, scale, clusters == "auto")
+        g = _choose_direction(build, scale, clusters == "auto", opt.layer)
     g.scale = scale
     return g
 
@@ -249,22 +249,26 @@ def _collapsed(nodes: list[Any], edges: list[tuple[Any, Any]], roots: list[Any],
     return g
 
 
-def _too_small(g: Digraph, text: float, where: str) -> None:
+def _too_small(g: Digraph, text: float, where: str, layer: int | None) -> None:
     """Say (a warning and a note under the picture) that the picture cannot be read, and how to
     draw one that can."""
     if text >= MIN_TEXT_PX:
         return
-    hint = (
-        f"too large to read {where}: its smallest text would be {text:.1f} px (under {MIN_TEXT_PX:.0f}); "
-        + ("draw one layer at a time (draw_dot(..., layer=1), layer=2, ...) or one box per neuron "
-           "(collapse='neuron')" if "cluster_layer" in g.source or "layer" in (g.note or "")
-           else "hide a field (fields=('grad',)) or draw a smaller part of the graph")
-    )
+    if layer is not None:  # already one layer
+        how = "a larger screen (size='16:9'), one number per box (fields=('grad',)) or one box per neuron "
+        how += "(collapse='neuron')"
+    elif "cluster_layer" in g.source or "layer" in (g.note or ""):
+        how = "draw one layer at a time (draw_dot(..., layer=1), layer=2, ...) or one box per neuron "
+        how += "(collapse='neuron')"
+    else:
+        how = "show one number per box (fields=('grad',)) or draw a smaller part of the graph"
+    small = f"its smallest text would be {text:.1f} px (under {MIN_TEXT_PX:.0f})"
+    hint = f"too large to read {where}: {small}; {how}"
     g.note = f"{g.note}; {hint}" if g.note else hint
     warnings.warn(f"draw_dot: the picture is {hint}", stacklevel=4)
 
 
-def _fit_screen(build: Any, rankdir: str, screen: tuple[int, int]) -> Digraph:
+def _fit_screen(build: Any, rankdir: str, screen: tuple[int, int], layer: int | None) -> Digraph:
     """size=: the direction whose smallest text is larger once the picture fits the screen,
     scaled down by Graphviz to fit it (size attribute, in inches at 96 px per inch)."""
     w, h = screen
@@ -283,11 +287,11 @@ def _fit_screen(build: Any, rankdir: str, screen: tuple[int, int]) -> Digraph:
     text, g = best
     g.attr(size=f"{w / 96:g},{h / 96:g}")
     if text > 0:
-        _too_small(g, text, f"on a {w:,}×{h:,} screen")
+        _too_small(g, text, f"on a {w:,}×{h:,} screen", layer)
     return g
 
 
-def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool) -> Digraph:
+def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool, layer: int | None) -> Digraph:
     """Left to right when its text is legible at the notebook's width; else top to bottom when
     that is more legible; else (an MLP graph, clusters='auto') top to bottom without the neuron
     boxes when that fits. Anything but the first says so in a note under the picture. Needs one
@@ -322,7 +326,7 @@ def _choose_direction(build: Any, scale: float | None, may_drop_boxes: bool) -> 
                 return plain
         shrunk = measure(best.svg_text())
         shown_text = shrunk.min_text * min(1.0, CELL_WIDTH / shrunk.width)
-        _too_small(best, shown_text, f"in a {CELL_WIDTH:,}-px cell")
+        _too_small(best, shown_text, f"in a {CELL_WIDTH:,}-px cell", layer)
         return best
     except (GraphvizUnavailable, RenderError):
         return wide  # no engine to measure with: micrograd's left-to-right picture
