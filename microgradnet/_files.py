@@ -23,12 +23,16 @@ import uuid
 from collections.abc import Callable
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "check_target", "atomic_write", "write_bytes", "write_text", "read_bytes"]
+__all__ = ["NotARegularFile", "FolderNotFile", "check_target", "atomic_write", "write_bytes", "write_text", "read_bytes"]
 
 
 class NotARegularFile(OSError):
     """The path is a device, a FIFO, a socket or a folder: microgradnet neither replaces it nor
     reads from it (an ``OSError``, so code catching file errors catches it too)."""
+
+
+class FolderNotFile(NotARegularFile, IsADirectoryError):
+    """The path is a folder: also an ``IsADirectoryError``, as ``open()`` would have raised."""
 
 
 _KINDS = (
@@ -46,9 +50,10 @@ def _kind(mode: int) -> str:
 
 def _refuse(path: str, mode: int, action: str) -> NotARegularFile:
     # EISDIR for folders keeps the usual errno; EINVAL for the special files that have none
-    code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
     what = f"{_kind(mode)}, not a regular file; microgradnet does not {action} it"
-    return NotARegularFile(code, what, path)
+    if stat.S_ISDIR(mode):
+        return FolderNotFile(errno.EISDIR, what, path)
+    return NotARegularFile(errno.EINVAL, what, path)
 
 
 def _target(path: str) -> str:
