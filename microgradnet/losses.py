@@ -137,6 +137,10 @@ class Loss:
                              "use loss='cross_entropy' for several outputs")
 
     # -- targets --
+    def example_target(self, n_out: int) -> int | float | list[float]:
+        """The target a command-line example uses when none is given (the positive class)."""
+        return 1
+
     def target(self, label: object, n_out: int = 1) -> Target:
         """``label`` (a class counted from 0, or the loss's own target) as the target this loss
         trains on, for a model with ``n_out`` outputs; ValueError/TypeError naming the problem."""
@@ -299,6 +303,9 @@ class CrossEntropy(Loss):
     def n_outputs(self, n_classes: int) -> int:
         return max(n_classes, 2)
 
+    def example_target(self, n_out: int) -> int | float | list[float]:
+        return 0  # the first class
+
     def check_outputs(self, n_out: int) -> None:
         if n_out < 2:
             raise ValueError("the cross_entropy loss needs a model with one output per class (k >= 2), "
@@ -346,6 +353,9 @@ class MeanSquaredError(Loss):
 
     def n_outputs(self, n_classes: int) -> int:
         return 1 if n_classes <= 2 else n_classes
+
+    def example_target(self, n_out: int) -> int | float | list[float]:
+        return [0.0] * n_out
 
     def check_outputs(self, n_out: int) -> None:
         if n_out < 1:

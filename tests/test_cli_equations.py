@@ -183,3 +183,14 @@ def test_parse_floats_either_returns_finite_numbers_or_a_cli_error(text):
         assert "--input" in str(exc)
     else:
         assert all(v == v and abs(v) != float("inf") for v in values)
+
+
+def test_without_target_each_loss_takes_the_documented_example():
+    # the help's promise: the first class for cross_entropy, the positive class for the
+    # one-logit losses, all zeros for mse (read from each loss in the registry)
+    from microgradnet.cli.equations import parse_target
+
+    assert parse_target("nll", None, 3) == 0
+    assert parse_target("bce", None, 1) == 1
+    assert parse_target("hinge", None, 1) == 1
+    assert parse_target("mse", None, 2) == [0.0, 0.0]

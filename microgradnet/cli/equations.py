@@ -31,7 +31,6 @@ j = 1..d_{ℓ-1}; j = 0 is the bias b^ℓ_i (the weight on a constant input 1). 
 """
 
 MAX_WEIGHTS = 10_000  # one printed line per weight: beyond this a table is no longer a teaching aid
-DEFAULT_TARGET = {"cross_entropy": 0, "bce": 1, "hinge": 1}  # classes (from 0); mse: all zeros
 
 
 def _act_choices() -> list[str]:
@@ -114,7 +113,7 @@ def parse_target(loss: str, text: str | None, d_out: int) -> int | float | list[
     """The --target text for ``loss`` (None: the default target); a whole number is a class."""
     name = losses.get(loss).name
     if text is None:
-        return [0.0] * d_out if name == "mse" else DEFAULT_TARGET[name]
+        return losses.get(loss).example_target(d_out)
     if name == "cross_entropy":
         try:
             return int(text)
