@@ -19,8 +19,8 @@ import pytest
 
 from microgradnet import Value, no_grad
 from microgradnet import notation as N
-from microgradnet.walk import topological_order
 from microgradnet.nn import MLP, Layer, Neuron, load_model
+from microgradnet.walk import topological_order
 from tests.graphs import reachable
 from tests.oracles import central_difference_in_place
 
