@@ -194,3 +194,15 @@ def test_without_target_each_loss_takes_the_documented_example():
     assert parse_target("bce", None, 1) == 1
     assert parse_target("hinge", None, 1) == 1
     assert parse_target("mse", None, 2) == [0.0, 0.0]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `microgradnet equations ... | head -1`: the closed pipe ends the command quietly (141)
+    proc = subprocess.Popen([sys.executable, "-m", "microgradnet", "equations", "--sizes", "30,20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
