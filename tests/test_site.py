@@ -345,9 +345,17 @@ def test_the_playground_trains_in_a_worker_and_equation_8_matches_native_backwar
         time.sleep(0.5)
         assert call("state", {"since": 0})["step"] == state["step"]  # paused: no more steps
         config, data = call("state", {"since": 0})["config"], call("dataset", {})
-        k, (l, i, j) = 3, (2, 1, 1)
-        explained = call("explain", {"l": l, "i": i, "j": j, "sample": k})
-        assert "error" not in explained, explained
+        # click weight w²₁,₁ (layer 2, neuron 1, input 1) in the drawing: the panel shows Equation 8
+        l, i, j = 2, 1, 1
+        driver.execute_script(
+            "document.querySelector(`.mgn-pg path.hit[data-l='${arguments[0]}'][data-i='${arguments[1]}']"
+            "[data-j='${arguments[2]}']`).dispatchEvent(new MouseEvent('click', {bubbles: true}))", l, i, j)
+        shown = _wait_for(driver, "const q = (k) => document.querySelector(`.mgn-pg [data-k='${k}']`);"
+                                  " return q('eq8') && [q('eq8').dataset.value, q('weight').dataset.value,"
+                                  " window.mgnPlaygrounds[0].sample]", 20)
+        k = shown[2]
+        explained = {"equation8": float(shown[0]), "weight": float(shown[1])}
+        explained["backward"] = call("explain", {"l": l, "i": i, "j": j, "sample": k})["backward"]
         model = tmp_path / "model.json"
         model.write_text(call("export", {"what": "model"})["text"])
         assert not [u for u in served if not u.startswith("/")]
