@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import notation
+from ..ops import op_for
 
 __all__ = ["Neuron", "Structure", "mlp_structure", "article_names", "one_layer", "label_of", "op_of"]
 
@@ -77,8 +78,8 @@ def mlp_structure(nodes: list[Any], edges: list[tuple[Any, Any]]) -> Structure:
     readers = Counter(id(child) for child, _ in edges)  # how many nodes read each node
     tops: dict[int, tuple[int, int]] = {}  # id(z node) -> neuron
     for n in nodes:
-        op = op_of(n)
-        if op == "dot":
+        op, row = op_of(n), op_for(n)
+        if row is not None and row.weighted:  # a fused neuron: b + Σ w·x in one node
             found = [(c, _parameter(c)) for c in _kids(n)]
             keys = {pos[:2] for _, pos in found if pos is not None}
             if len(keys) != 1:
