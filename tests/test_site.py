@@ -89,8 +89,11 @@ def test_the_wheel_in_the_site_is_this_tree(site: Path):
 
     wheel = next((site / "jupyterlite" / "static" / "pyodide-lock").glob("microgradnet-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
-        shipped = archive.read("microgradnet/viz/browser.py")
-    assert shipped == (ROOT / "microgradnet/viz/browser.py").read_bytes()
+        shipped = {n: archive.read(n) for n in archive.namelist() if n.startswith("microgradnet/")}
+    assert "microgradnet/viz/browser.py" in shipped and "microgradnet/playground/chunked.py" in shipped
+    tree = {p.relative_to(ROOT).as_posix() for p in (ROOT / "microgradnet").rglob("*.py")}
+    stale = sorted(n for n in tree if shipped.get(n) != (ROOT / n).read_bytes())
+    assert not stale, f"{SITE} was built from another tree (make site again): {stale[:5]}"
 
 
 def test_the_site_ships_the_notices_and_a_landing_page(site: Path):
