@@ -108,8 +108,9 @@ def build_wheel(dest: Path) -> Path:
     """A wheel of microgradnet from this tree (what the browser's kernel installs)."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-cache-dir", "-w", str(dest), str(ROOT)])
+    # build isolation: pip fetches the pyproject's setuptools (a fresh venv's may be too old or absent)
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-cache-dir",
+         "-w", str(dest), str(ROOT)])
     wheels = sorted(dest.glob("microgradnet-*.whl"))
     if len(wheels) != 1:
         raise SystemExit(f"site: expected one microgradnet wheel in {dest}, found {len(wheels)}")
