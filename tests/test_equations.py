@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from oracles import central_difference, close
 
 from microgradnet import equations as E
-from microgradnet import no_grad
+from microgradnet import no_grad, notation
 from microgradnet.engine import Value
 from microgradnet.nn import ACTIVATIONS, MLP
 
@@ -324,19 +325,56 @@ def test_explain_first_layer_weight_of_a_three_layer_net_adds_up():
     assert agree(ex.value, ex.de_do * ex.phi_prime * ex.o_prev, rel=1e-15)
     assert ex.o_prev == 0.5 and agree(ex.value, ex.autograd)
 
-    # as printed: the k-lines' products add up to the printed sum (6 significant digits each)
+    # as printed: every line checks by hand (below); the result lines at 4 significant digits
     text = str(ex)
     assert text == E.explain(model, x, 1, "nll", 1, 2, 1)
-    products = [float(m) for m in re.findall(r"^  k = \d+:.* = " + NUM + r"$", text, re.M)]
-    (total,) = [float(m) for m in re.findall(r"^  sum = " + NUM + "$", text, re.M)]
-    assert len(products) == 3
-    assert abs(sum(products) - total) <= 1e-5 * (sum(map(abs, products)) + abs(total))
-    # and Equation 8's printed factors multiply to the printed result
-    line = re.search(r"^  ∂e/∂w\^1_\{2,1\} = " + r" · ".join([NUM] * 3) + " = " + NUM + "$", text, re.M)
-    a, b, c, v = map(float, line.groups())
-    assert abs(a * b * c - v) <= 1e-5 * abs(v)
+    assert_checkable_by_hand(text)
+    (v,) = re.findall(r"^  ∂e/∂w\^1_\{2,1\} = .* = " + NUM + "$", text, re.M)
+    assert v == notation.number(ex.value, 4)
     for needle in ("Equation 8", "Equation 12", "Equation 9", "softmax(ŷ)_i − 1[i=c+1]", "o^0_1 = x_1 = 0.5"):
         assert needle in text
+
+
+def exact(text: str) -> Decimal:
+    return Decimal(text.strip().strip("()"))
+
+
+def assert_checkable_by_hand(text: str) -> None:
+    """A student doing the printed arithmetic exactly gets every printed result to its printed
+    digits: Equation 8's product, each Equation 12 term, their sum, and z written out."""
+    products = re.findall(r"^  (?:∂e/∂\S+ =|k = \d+:) (.+) = (\S+)$", text, re.M)
+    sums = 0
+    for factors, result in products:
+        if "·" not in factors or "+" in factors:
+            continue
+        p = math.prod((exact(f) for f in factors.split(" · ")), start=Decimal(1))
+        digits = len(result.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
+        assert notation.number(float(p), max(digits, 4)) == result, (factors, result)
+        sums += 1
+    assert sums >= 1
+    terms = re.findall(r"^  k = \d+:.* = (\S+)$", text, re.M)
+    if terms:
+        (total,) = re.findall(r"^  sum = (\S+)$", text, re.M)
+        assert notation.number(float(sum(map(exact, terms))), 4) == total
+    (zline,) = re.findall(r"^ += (.+) = (\S+)$", text, re.M)
+    terms_of_z = (math.prod(map(exact, t.split("·")), start=Decimal(1)) for t in zline[0].split(" + "))
+    z = sum(terms_of_z, Decimal(0))
+    assert notation.number(float(z), 4) == zline[1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_explain_arithmetic_checks_by_hand_at_4_digits(seed):
+    rng = random.Random(seed)
+    sizes = [rng.randint(1, 3) for _ in range(rng.randint(2, 3))] + [2]
+    act = sorted(ACTIVATIONS)[seed % len(ACTIVATIONS)]
+    model = MLP(2, sizes, act=act, rng=random.Random(seed))
+    x = [rng.uniform(-2, 2), rng.uniform(-2, 2)]
+    for l in range(1, len(sizes) + 1):
+        i = rng.randint(1, sizes[l - 1])
+        j = rng.randint(0, 2 if l == 1 else sizes[l - 2])
+        ex = E.explanation(model, x, seed % 2, "nll", l, i, j)
+        assert_checkable_by_hand(str(ex))
+        assert agree(ex.value, ex.autograd)
 
 
 @pytest.mark.parametrize("l, i, j", [(3, 2, 0), (2, 1, 3), (1, 3, 0)])

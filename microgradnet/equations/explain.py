@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .. import losses as registry
@@ -11,16 +12,39 @@ from .. import notation
 from .backprop import Backprop, Target, backprop, check_index, weight_name
 from .compare import autograd
 
-
-def num(v: float) -> str:
-    """A number as printed in explanations: 6 significant digits."""
-    return f"{v + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
+DIGITS = 4  # significant digits of a result, as every page and picture prints numbers (notation.number)
 
 
-def fac(v: float) -> str:
+def num(v: float, digits: int = DIGITS) -> str:
+    """A number as printed in explanations: ``notation.number`` (4 significant digits)."""
+    return notation.number(v, digits)
+
+
+def fac(v: float, digits: int = DIGITS) -> str:
     """A factor of a product: like ``num``, negatives in parentheses so that 2·(-3) reads right."""
-    s = num(v)
+    s = num(v, digits)
     return f"({s})" if s.startswith("-") else s
+
+
+def _product(xs: list[Decimal]) -> Decimal:
+    p = Decimal(1)
+    for x in xs:
+        p *= x
+    return p
+
+
+def checkable(operands: Sequence[float], combine: Callable[[list[Decimal]], Decimal], result: float,
+              digits: int = DIGITS) -> int:
+    """How many significant digits to print ``operands`` with so that the arithmetic a student
+    does on the printed numbers (``combine``, exact) gives the printed ``result`` (``digits``
+    digits): ``digits`` itself unless rounding the operands moves the result's last digit, as
+    0.1235·0.5 = 0.06175 does for 0.12346·0.5 = 0.06173. Never below ``digits``."""
+    want = num(result, digits)
+    for d in range(digits, 18):
+        printed = [Decimal(num(v, d)) for v in operands]
+        if num(float(combine(printed)), digits) == want:
+            return d
+    return 17  # not reached for finite numbers: 17 digits print a float exactly
 
 
 class Term(NamedTuple):
@@ -99,8 +123,11 @@ def explanation(
     js = range(1, fp.sizes[l - 1] + 1)
     symbols = [weight_name(l, i, 0)] if bias else []
     symbols += [notation.product(l, i, jj) for jj in js]
-    numbers = [num(fp.w(l, i, 0))] if bias else []
-    numbers += [f"{fac(fp.w(l, i, jj))}·{fac(fp.o(l - 1, jj))}" for jj in js]
+    pairs = [(fp.w(l, i, jj), fp.o(l - 1, jj)) for jj in js]
+    d = checkable([fp.w(l, i, 0) if bias else 0.0] + [v for p in pairs for v in p],
+                  lambda v: v[0] + sum(v[k] * v[k + 1] for k in range(1, len(v), 2)), fp.z(l, i))
+    numbers = [num(fp.w(l, i, 0), d)] if bias else []
+    numbers += [f"{fac(w, d)}·{fac(o_, d)}" for w, o_ in pairs]
     L.append(f"  {z(l, i)} = " + " + ".join(symbols))
     L.append(" " * len(f"  {z(l, i)} ") + "= " + " + ".join(numbers) + f" = {num(fp.z(l, i))}")
     if l == N:
@@ -109,12 +136,18 @@ def explanation(
         L.append(f"  φ'({z(l, i)}) = {num(dphi)}   (φ'(z) = {phi.phi_prime_text}, at z = {num(fp.z(l, i))})")
     src = "Equation 9, below" if l == N else "Equation 12, below"
     L.append(f"  ∂e/∂{o(l, i)} = {num(de_do)}   ({src})")
-    L.append(f"  ∂e/∂{name} = {fac(de_do)} · {fac(dphi)} · {fac(o_prev)} = {num(value)}")
+    d = checkable([de_do, dphi, o_prev], _product, value)
+    L.append(f"  ∂e/∂{name} = {fac(de_do, d)} · {fac(dphi, d)} · {fac(o_prev, d)} = {num(value)}")
     if terms:
         L.append("")
         L.append(f"Equation 12:  ∂e/∂{o(l, i)} = Σ_k ∂e/∂o^{l + 1}_k · φ'(z^{l + 1}_k) · w^{l + 1}_{{k,{i}}}")
+        # the products are printed with enough digits to add up to the printed sum, and each
+        # product's factors with enough to multiply to it: every line checks by hand
+        dp = checkable([t.product for t in terms], sum, de_do)
         for t in terms:
-            L.append(f"  k = {t.k}:  {fac(t.de_do)} · {fac(t.phi_prime)} · {fac(t.w)} = {num(t.product)}")
+            d = checkable([t.de_do, t.phi_prime, t.w], _product, t.product, dp)
+            L.append(f"  k = {t.k}:  {fac(t.de_do, d)} · {fac(t.phi_prime, d)} · {fac(t.w, d)}"
+                     f" = {num(t.product, dp)}")
         L.append(f"  sum = {num(de_do)}")
         for ll in range(l + 1, N):
             vals = ", ".join(f"∂e/∂{o(ll, k)} = {num(bp.de_do(ll, k))}" for k in range(1, fp.sizes[ll] + 1))
@@ -123,7 +156,7 @@ def explanation(
     L += _eq9_lines(bp)
     L.append("")
     g = ag.dW[l][i - 1][j]
-    L.append(f"backward() gives ∂e/∂{name} = {num(g)}   (|difference| = {abs(g - value):.1e})")
+    L.append(f"backward() gives ∂e/∂{name} = {num(g)}   (|difference| = {num(abs(g - value), 2)})")
     return Explanation(l, i, j, name, de_do, dphi, o_prev, value, g, terms, "\n".join(L))
 
 
