@@ -12,6 +12,8 @@ from . import CLIError
 
 HELP = ('the equations of "Backpropagation made right, for a certain value of right" '
         "against backward(), weight by weight")
+DESCRIPTION = ('the equations of the article "Backpropagation made right, for a certain value of right"\n'
+               "against backward(), weight by weight")
 EXAMPLES = """\
 The equations are those of the article "Backpropagation made right, for a certain value of right".
 
@@ -42,6 +44,8 @@ def _act_choices() -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
     from ..equations import LOSSES  # the registry's losses under the article's names
+
+    parser.description = DESCRIPTION  # HELP in two lines: --help stays within 100 columns
 
     parser.add_argument("--sizes", default="2,3,3,2", metavar="D0,D1,...,DN",
                         help="layer widths, inputs first (default: 2,3,3,2)")
@@ -131,6 +135,7 @@ def parse_target(loss: str, text: str | None, d_out: int) -> int | float | list[
 def run(args: argparse.Namespace) -> int:
     """Print the weight-by-weight table (and the explanation when asked)."""
     from .. import equations
+    from ..equations.explain import wrap
     from ..nn import MLP
 
     sizes = parse_sizes(args.sizes)
@@ -159,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     act = "" if len(sizes) == 2 else f", φ = {args.act} on {hidden}"
     print(f"network {','.join(map(str, sizes))}{act}, last layer linear"
           f"{'' if bias else ', no biases'}; seed {args.seed}")
-    print(f"x = ({', '.join(f'{v:g}' for v in x)}), loss {args.loss}, target {_show(target)}\n")
+    inputs = f"x = ({', '.join(f'{v:g}' for v in x)}), loss {args.loss}, target {_show(target)}"
+    print(*wrap(inputs), sep="\n")
+    print()
     print(table.format_table(args.digits))
     if text:
         print()

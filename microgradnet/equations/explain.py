@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,34 @@ def checkable(operands: Sequence[float], combine: Callable[[list[Decimal]], Deci
         if num(float(combine(printed)), digits) == want:
             return d
     return 17  # not reached for finite numbers: 17 digits print a float exactly
+
+
+WIDTH = 100  # columns: a terminal's line, and the playground's panel
+
+
+def wrap(line: str, width: int = WIDTH) -> list[str]:
+    """``line`` in lines of at most ``width`` columns where it can break: before `` + `` of a
+    sum (the continuation under the first term, after ``= ``) or after ``, `` of a list (under
+    the first item, after ``(``). A piece longer than ``width`` stays whole."""
+    if len(line) <= width:
+        return [line]
+    lead = len(line) - len(line.lstrip())
+    paren, eq = line.find("= ("), line.find("= ")
+    if 0 <= paren < width // 2:
+        indent = paren + 3
+    elif " + " in line and 0 <= eq < width // 2:
+        indent = eq + 2
+    else:
+        indent = lead + 4
+    pieces = re.split(r"(?<=, )|(?= [+] )", line)
+    out, current = [], pieces[0]
+    for piece in pieces[1:]:
+        if len((current + piece).rstrip()) <= width:
+            current += piece
+        else:
+            out.append(current.rstrip())
+            current = " " * indent + piece.lstrip()
+    return out + [current]
 
 
 class Term(NamedTuple):
@@ -110,7 +139,7 @@ def explanation(
     kind = "the bias" if j == 0 else f"the weight from {o(l - 1, j)}"
     hidden = "layer 1" if N == 2 else f"layers 1..{N - 1}"
     net = f"φ = {fp.act} on {hidden}" if N > 1 else "a single linear layer"
-    L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (N = {N}, {net}; loss {loss})")
+    L.append(f"∂e/∂{name}: {kind} into neuron {i} of layer {l} (N = {N}, {net})")  # loss: Equation 9
     L.append("")
     L.append(f"Equation 8:  ∂e/∂{name} = ∂e/∂{o(l, i)} · φ'({z(l, i)}) · o^{l - 1}_{j}")
     if j == 0:
@@ -157,7 +186,8 @@ def explanation(
     L.append("")
     g = ag.dW[l][i - 1][j]
     L.append(f"backward() gives ∂e/∂{name} = {num(g)}   (|difference| = {num(abs(g - value), 2)})")
-    return Explanation(l, i, j, name, de_do, dphi, o_prev, value, g, terms, "\n".join(L))
+    text = "\n".join(part for line in L for part in wrap(line))
+    return Explanation(l, i, j, name, de_do, dphi, o_prev, value, g, terms, text)
 
 
 def explain(
