@@ -181,6 +181,8 @@ def _notebook_bar(total: int, desc: str) -> Progress:
 
         if notebook.IProgress is None:  # ipywidgets missing
             raise ImportError("ipywidgets")
+        if sys.platform == "emscripten":  # Pyodide has no threads: no tqdm monitor thread, no warning
+            notebook.tqdm.monitor_interval = 0
         return _Tqdm(notebook.tqdm(total=total, desc=desc, unit="step", leave=True))
     except ImportError:
         return HtmlLine(total)

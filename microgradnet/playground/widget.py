@@ -9,6 +9,7 @@ same ``api.handle`` as the web server's.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -76,6 +77,14 @@ def _widget_class() -> Any:
             """Answer one page request (what a message from the page does), as (status, result)."""
             if name == "session":
                 return 200, {"sid": "widget", **choices()}
+            if name == "play" and sys.platform == "emscripten":  # JupyterLite: no threads, asyncio chunks
+                from .chunked import ChunkedPlay
+
+                self._player = getattr(self, "_player", None) or ChunkedPlay(self.session)
+                try:
+                    return 200, self._player.play()
+                except ValueError as e:
+                    return 400, {"error": str(e)}
             return answer(self.session, name, body or {})
 
         def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -87,6 +96,9 @@ def _widget_class() -> Any:
                 status, result = self.request(str(name), body if isinstance(body, dict) else {})
                 self.send({"id": content["id"], "status": status, "result": clean(result)})
 
+            if sys.platform == "emscripten":  # Pyodide (JupyterLite) has no threads: answer in turn
+                reply()
+                return
             # slow requests (graphs, GIFs) must not block the kernel's message loop
             threading.Thread(target=reply, daemon=True).start()
 
