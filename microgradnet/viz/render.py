@@ -58,8 +58,8 @@ __all__ = [
     "save",
 ]
 
-ENGINES = ("system", "graphviz-pure", "wasi")
-BROWSER = "browser"  # @viz-js/viz under Pyodide (microgradnet.viz.browser)
+BROWSER = "browser"  # @viz-js/viz under Pyodide (microgradnet.viz.browser); only there
+ENGINES = ("system", "graphviz-pure", "wasi")  # the native ones, best first
 ENV_VAR = "MICROGRADNET_GRAPHVIZ"
 # Seconds a Graphviz program may take. Layout time grows fast with long edges: a 1,000-node
 # chain reusing the same ten inputs at every step kept system dot 2.43 busy for over 10 minutes.
@@ -67,6 +67,7 @@ TIMEOUT = 120.0
 
 # What each engine can produce (system dot: whatever the installed build supports).
 _FORMATS = {
+    BROWSER: {"svg", "dot", "gv"},
     "graphviz-pure": {"svg", "png", "jpeg", "jpg", "jpe", "dot", "gv", "xdot", "json", "plain", "canon"},
     "wasi": {"svg", "dot", "gv", "xdot", "json", "plain", "canon"},
 }
@@ -99,6 +100,8 @@ def _wasi_available() -> bool:
 
 
 def _is_available(engine: str) -> bool:
+    if engine == BROWSER:
+        return sys.platform == "emscripten"
     if engine == "system":
         return shutil.which("dot") is not None
     if engine == "graphviz-pure":
@@ -110,6 +113,8 @@ def _is_available(engine: str) -> bool:
 
 def available_engines() -> list[str]:
     """The Graphviz engines usable right now, best first (may be empty)."""
+    if sys.platform == "emscripten":  # Pyodide runs no programs: the browser's Graphviz only
+        return [BROWSER]
     return [e for e in ENGINES if _is_available(e)]
 
 
@@ -123,7 +128,7 @@ def choose_engine(format: str = "svg", engine: str | None = None) -> str:
     fmt = format.lower()
     forced = engine or os.environ.get(ENV_VAR, "").strip() or None
     if forced is not None and forced != "auto":
-        if forced not in ENGINES:
+        if forced not in (BROWSER, *ENGINES):
             raise ValueError(f"unknown Graphviz engine {forced!r}; choose one of {', '.join(ENGINES)}")
         if not _is_available(forced):
             raise GraphvizUnavailable(f"the Graphviz engine {forced!r} is not installed; {_FIX}")
@@ -136,6 +141,8 @@ def choose_engine(format: str = "svg", engine: str | None = None) -> str:
     for name in usable:
         if _can_produce(name, fmt):
             return name
+    if usable == [BROWSER]:
+        raise GraphvizUnavailable(f"in the browser (Pyodide) pictures are SVG only, not {fmt!r}")
     if usable:
         raise GraphvizUnavailable(
             f"cannot draw {fmt!r}: the available Graphviz engine ({', '.join(usable)}) only writes "
@@ -173,12 +180,6 @@ def pipe(source: str, format: str = "svg", *, engine: str | None = None, layout:
     fmt = format.lower()
     if fmt in _TEXT_FORMATS:
         return source.encode("utf-8")
-    if sys.platform == "emscripten" and engine is None and not os.environ.get(ENV_VAR):
-        if fmt != "svg":
-            raise GraphvizUnavailable(f"in the browser (Pyodide) pictures are SVG only, not {fmt!r}")
-        from .browser import render_svg
-
-        return _font_stack(render_svg(source)).encode("utf-8")
     name = choose_engine(fmt, engine)
     if name == "wasi" and _HTML_LABEL.search(source):
         raise GraphvizUnavailable(
@@ -190,7 +191,11 @@ def pipe(source: str, format: str = "svg", *, engine: str | None = None, layout:
         # falls back to a serif face): its sans face is reached as Helvetica, whose metrics it
         # lays out with. SVG keeps FONT, which the viewer's fontconfig or browser finds.
         source = source.replace(_FONT_ATTR, 'fontname="Helvetica"')
-    if name == "system":
+    if name == BROWSER:
+        from .browser import render_svg
+
+        out = render_svg(source).encode("utf-8")
+    elif name == "system":
         out = _run([shutil.which("dot") or "dot", f"-K{layout}", f"-T{fmt}"], source, "dot")
     elif name == "graphviz-pure":
         exe = _graphviz_pure_exe() or "graphviz-pure"

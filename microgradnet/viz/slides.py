@@ -24,6 +24,7 @@ import io
 import math
 import os
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -391,6 +392,8 @@ def _draw(graphs: list[Digraph], fmt: str, frame: tuple[int, int] | None = None)
         picture = pipe(source, fmt, engine=engine)
         return _exact(picture, fmt, frame) if frame is not None else picture
 
+    if sys.platform == "emscripten":  # Pyodide starts no threads: one picture after another
+        return [draw(g) for g in graphs]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(draw, graphs))
 
