@@ -23,7 +23,10 @@ import uuid
 from collections.abc import Callable
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "FolderNotFile", "check_target", "atomic_write", "write_bytes", "write_text", "read_bytes"]
+__all__ = [
+    "NotARegularFile", "FolderNotFile", "check_target",
+    "atomic_write", "write_bytes", "write_text", "read_bytes",
+]
 
 
 class NotARegularFile(OSError):

@@ -38,6 +38,9 @@ from microgradnet.viz.step_through import step_through, to_html
 NAN, INF = math.nan, math.inf
 
 
+FOLDER = "a folder, not a regular file"  # what _files says of a folder at the path
+
+
 class Case(NamedTuple):
     """``call(tmp)`` must raise ``error`` whose one-line message matches ``phrase``."""
 
@@ -102,13 +105,13 @@ CATALOGUE = [
     Case("load_state_dict(None)", lambda t: mlp().load_state_dict(None), ValueError, "must be a JSON object"),
     Case("load_state_dict(a list)", lambda t: mlp().load_state_dict([1, 2]), ValueError, "JSON object"),
     Case("save(None)", lambda t: mlp().save(None), TypeError, "not NoneType"),
-    Case("save to a folder", lambda t: mlp().save(t), IsADirectoryError, "a folder, not a regular file"),
+    Case("save to a folder", lambda t: mlp().save(t), IsADirectoryError, FOLDER),
     Case("save into a missing folder", lambda t: mlp().save(t / "no" / "m.json"), FileNotFoundError,
          "m.json"),
     Case("save under a file", lambda t: mlp().save(a_file(t) / "m.json"), NotADirectoryError, "a_file"),
     Case("load a missing file", lambda t: mlp().load(t / "none.json"), FileNotFoundError, "none.json"),
-    Case("load a folder", lambda t: mlp().load(t), IsADirectoryError, "a folder, not a regular file"),
-    Case("load_model of a folder", lambda t: nn.load_model(t), IsADirectoryError, "a folder, not a regular file"),
+    Case("load a folder", lambda t: mlp().load(t), IsADirectoryError, FOLDER),
+    Case("load_model of a folder", lambda t: nn.load_model(t), IsADirectoryError, FOLDER),
     Case("MLP.from_state_dict('x')", lambda t: nn.MLP.from_state_dict("x"), ValueError, "JSON object"),
     Case("Neuron.from_state_dict([])", lambda t: nn.Neuron.from_state_dict([]), ValueError, "JSON object"),
     Case("Layer.from_state_dict of a Neuron's", lambda t: nn.Layer.from_state_dict(nn.Neuron(2).state_dict()),
@@ -249,7 +252,7 @@ CATALOGUE = [
     Case("to_html of a Value relabelled 3", lambda t: to_html(_relabelled(Value(1.0), 3) * 2, t / "p.html"),
          TypeError,
          "labels and op names must be str"),
-    Case("to_html to a folder", lambda t: to_html(Value(1.0) * 2, t), IsADirectoryError, "a folder, not a regular file"),
+    Case("to_html to a folder", lambda t: to_html(Value(1.0) * 2, t), IsADirectoryError, FOLDER),
     Case("to_html into a missing folder", lambda t: to_html(Value(1.0) * 2, t / "no" / "p.html"),
          FileNotFoundError, "p.html"),
     Case("write() under a file", lambda t: write(draw_dot(Value(1.0) * 2), a_file(t) / "g.dot"),
