@@ -28,6 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     from .. import __version__
+    from .train import NarrowHelp  # --help within 100 columns on a wide terminal too
 
     parser = _Parser(
         prog="microgradnet",
@@ -35,7 +36,7 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  microgradnet demo\n  microgradnet graph \"tanh(x*w + b)\" --set x=2 -o g.svg\n"
         "  microgradnet equations --sizes 2,3,2 --explain 1,2,1\n"
         "Run 'microgradnet COMMAND --help' for a command's options and examples.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=NarrowHelp,
     )
     parser.add_argument("--version", action="version", version=f"microgradnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -46,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
             help=module.HELP,
             description=module.HELP,
             epilog=getattr(module, "EXAMPLES", None),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=NarrowHelp,
         )
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

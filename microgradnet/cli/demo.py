@@ -85,10 +85,9 @@ def _run_moons(args: argparse.Namespace, out: str) -> int:
     model = MLP(2, [16, 16, 1], rng=random.Random(1337))  # the weights of random.seed(1337)
     X, y = make_moons(n_samples=100, noise=0.1, seed=1337)
     last_lr = 1.0 - 0.9 * (args.steps - 1) / args.steps
-    # two lines: the whole description is 130 columns, and every command stays within 100
-    print("micrograd's moons demo")
-    print(f"   MLP 2-16-16-1, {len(X)} points, SVM max-margin loss + 1e-4·Σp², "
-          f"SGD lr 1.0 → {number(last_lr, 3)}, {args.steps} steps")
+    # two lines, each within an 80-column terminal (the description in one line was 130 columns)
+    print(f"micrograd's moons demo, MLP 2-16-16-1 on {len(X)} points")
+    print(f"   SVM max-margin loss + 1e-4·Σp², SGD lr 1.0 → {number(last_lr, 3)}, {args.steps} steps")
     try:
         history = fit(model, X, y, loss="hinge", steps=args.steps, progress=True)
     except FloatingPointError as exc:
