@@ -377,6 +377,19 @@ def test_explain_arithmetic_checks_by_hand_at_4_digits(seed):
         assert agree(ex.value, ex.autograd)
 
 
+def test_explanation_lines_fit_100_columns_and_wrapping_loses_nothing():
+    from microgradnet.equations.explain import wrap
+
+    model = MLP(30, [20, 10], act="tanh", rng=random.Random(0))
+    text = E.explain(model, [0.01 * k - 0.15 for k in range(30)], 3, "nll", 2, 3, 4)
+    assert max(map(len, text.splitlines())) <= 100
+    line = "  z = " + " + ".join(f"w_{k}·o_{k}" for k in range(40)) + " = 1.5"
+    lines = wrap(line)
+    assert len(lines) > 1 and all(len(x) <= 100 for x in lines)
+    assert " ".join(x.strip() for x in lines) == line.strip()  # the same text, broken before " + "
+    assert all(x.startswith(" " * 6 + "+ ") for x in lines[1:])  # under the first term
+
+
 @pytest.mark.parametrize("l, i, j", [(3, 2, 0), (2, 1, 3), (1, 3, 0)])
 def test_explain_gives_backwards_number_for_biases_and_other_layers(l, i, j):
     model = MLP(2, [3, 3, 2], act="sigmoid", rng=random.Random(4))
