@@ -59,6 +59,8 @@ def test_the_svg_slides_print_each_steps_numbers(tmp_path):
     assert "o = tanh(n) = tanh(0.8814) = 0.7071" in texts[n]
     assert "data 0.7071" in texts[n]
     assert "Backward pass · start (0 of 5)" in texts[n + 1] and "grad 1" in texts[n + 1].split("\n")
+    # the start caption writes its numbers as every other caption does (1, never 1.0)
+    assert "o.grad = 1 (∂o/∂o), every other grad = 0" in texts[n + 1] and "1.0" not in texts[n + 1]
     root.backward()  # the last slide shows backward()'s grads
     for v in topological_order(root):
         assert f"{v.label} data {fmt(v.data)} grad {fmt(v.grad)}" in texts[-1].replace("\n", " ")

@@ -33,6 +33,7 @@ import graphviz
 
 from .._files import write_bytes
 from ..engine import Value
+from ..notation import number
 from . import labels as L
 from .render import Digraph, choose_engine, pipe
 from .step_through import MAX_NODES, page_data
@@ -286,12 +287,15 @@ def _states(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]]:
             )
         done.clear()
     root = nodes[data["root"]]
+    r = root["name"]
     grads = [n["grad"][0] for n in nodes]
     snap(
         data["root"],
         [],
         [],
-        [f"Backward pass · start (0 of {n_b})", f"{root['name']}.grad = 1.0, every other grad = 0"],
+        # numbers as every other caption writes them (notation.number: "1", never "1.0")
+        [f"Backward pass · start (0 of {n_b})",
+         f"{r}.grad = {number(1.0)} (∂{r}/∂{r}), every other grad = {number(0.0)}"],
         "backward",
     )
     for j, s in enumerate(steps, start=1):
