@@ -441,7 +441,8 @@ def test_the_collapsed_view_can_be_asked_for_per_layer():
     assert f"{len(model.layers[1].neurons)} neurons" in source
 
 
-@pytest.mark.parametrize("engine", available_engines())
+# not wasi: the neuron boxes are HTML-like labels (larger indices), which wasi cannot draw
+@pytest.mark.parametrize("engine", [e for e in available_engines() if e != "wasi"])
 def test_collapsed_neuron_boxes_are_drawn_in_order_neuron_1_on_top(engine):
     loss, _ = training_graph(5)
     root = ET.fromstring(svg(draw_dot(loss, collapse="neuron"), engine=engine))

@@ -21,6 +21,7 @@ from .structure import Structure, label_of, mlp_structure, op_of
 
 MAX_NEURON_BOXES = 100  # more neurons than this: one box per layer instead
 _SHOWN_PARAMS = 4
+FONTSIZE = 14  # points: Graphviz's default, which the other boxes use; indices are drawn larger
 
 
 def _op_name(n: Any) -> str:
@@ -173,11 +174,14 @@ def _describe(
         if len(params) > _SHOWN_PARAMS:
             lines.append(f"… {len(params)} parameters in all")
         # A plain box, not a record: the neuron boxes are ordered by flat (same-rank) edges,
-        # which Graphviz 2.43 refuses between records.
+        # which Graphviz 2.43 refuses between records. An HTML-like label, so that a line with
+        # indices (w¹₂,₁) is drawn SCRIPT_SCALE larger as draw_dot draws it (labels.html_text).
         z = "b + w·x + … (* and + nodes)" if neuron.scalar else "Σ w·x + b"
         head = [f"neuron {i} of layer {layer}", f"{neuron.evaluations:,} × {z}, {acts}"]
-        text = "\\n".join(str(L.plain(t)) for t in head) + "\\n" + "".join(f"{L.plain(t)}\\l" for t in lines)
-        return graphviz.nohtml(text), {"shape": "box", "style": "filled", "fillcolor": "#eef3fb"}
+        text = "".join(f"{L.html_text(t, FONTSIZE)}<BR/>" for t in head)
+        text += "".join(f'{L.html_text(t, FONTSIZE)}<BR ALIGN="LEFT"/>' for t in lines)
+        attrs = {"shape": "box", "style": "filled", "fillcolor": "#eef3fb", "fontsize": str(FONTSIZE)}
+        return f"<{text}>", attrs
     layer = key[1]
     neurons = {k: v for k, v in structure.neurons.items() if k[0] == layer}
     params = [p for v in neurons.values() for p in v.params.values()]
