@@ -49,8 +49,6 @@ def test_help_fits(command, tmp_path):
     p = run(([command] if command else []) + ["--help"], tmp_path)
     assert p.returncode == 0, p.stderr
     long = too_long(p.stdout + p.stderr)
-    if command == "graph" and long:  # cli/graph.py's epilog: reported to its owner, not edited here
-        pytest.xfail("graph --help: the '-x*x' example's comment is 104 columns (cli/graph.py)")
     assert not long, long
 
 

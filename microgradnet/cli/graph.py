@@ -19,11 +19,11 @@ HELP = "draw the graph of a formula and its gradients, e.g. \"tanh(x*w + b)\""
 _EXAMPLES = """\
 examples:
   microgradnet graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 -o neuron.svg
-  microgradnet graph "a*b + c" --set a=2 --set b=-3 --set c=10 -o steps.html   # step-through page
+  microgradnet graph "a*b + c" --set a=2 --set b=-3 --set c=10 -o steps.html  # step-through
   microgradnet graph "(x - y)**2" --set x=1 --set y=3 -o loss.png
-  microgradnet graph "sigmoid(2*x)" --set x=0.5 -o -                           # DOT to stdout
-  microgradnet graph --set x=2 -- "-x*x"                                       # formula starting with -
-  microgradnet graph --import myops "sinh(x)" --set x=0.5    # myops.py calls define_op("sinh", ...)
+  microgradnet graph "sigmoid(2*x)" --set x=0.5 -o -               # DOT to stdout
+  microgradnet graph --set x=2 -- "-x*x"                           # a formula starting with -
+  microgradnet graph --import myops "sinh(x)" --set x=0.5          # myops.py calls define_op
 
 formulas: numbers, names, + - * / ** (exponent at most 100), brackets, and the functions
   {functions}.
