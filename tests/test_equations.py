@@ -388,6 +388,11 @@ def test_explanation_lines_fit_100_columns_and_wrapping_loses_nothing():
     assert len(lines) > 1 and all(len(x) <= 100 for x in lines)
     assert " ".join(x.strip() for x in lines) == line.strip()  # the same text, broken before " + "
     assert all(x.startswith(" " * 6 + "+ ") for x in lines[1:])  # under the first term
+    # inside parentheses only after a comma: "at z = -0.05769" stays together
+    phi = "  φ'(z²₁) = 0.9967   (φ'(z) = 1 − tanh²(z), at z = -0.05769)"
+    assert wrap(phi, 56) == ["  φ'(z²₁) = 0.9967   (φ'(z) = 1 − tanh²(z),", "      at z = -0.05769)"]
+    head = "∂e/∂w²₁,₃: the weight from o¹₃ into neuron 1 of layer 2 (N = 3, φ = tanh on layers 1..2)"
+    assert wrap(head, 56) == [head[:55], "    " + head[56:]]  # before "(N = 3", not after "w²₁,"
 
 
 @pytest.mark.parametrize("l, i, j", [(3, 2, 0), (2, 1, 3), (1, 3, 0)])

@@ -53,27 +53,57 @@ WIDTH = 100  # columns: a terminal's line, and the playground's panel
 
 def wrap(line: str, width: int = WIDTH) -> list[str]:
     """``line`` in lines of at most ``width`` columns where it can break: before `` + `` of a
-    sum (the continuation under the first term, after ``= ``) or after ``, `` of a list (under
-    the first item, after ``(``). A piece longer than ``width`` stays whole."""
+    sum (the continuation under the first term, after ``= ``), after ``, `` of a list (under
+    the first item, after ``(``), before `` = `` or before a parenthesis that follows a word
+    (``layer 2 (N = 3``); a piece still too long at a space."""
     if len(line) <= width:
         return [line]
     lead = len(line) - len(line.lstrip())
     paren, eq = line.find("= ("), line.find("= ")
-    if 0 <= paren < width // 2:
-        indent = paren + 3
-    elif " + " in line and 0 <= eq < width // 2:
+    if " + " in line and 0 <= eq < width // 2:
         indent = eq + 2
+    elif 0 <= paren < width // 2 and ", " in line[paren:]:
+        indent = paren + 3
     else:
         indent = lead + 4
-    pieces = re.split(r"(?<=, )|(?= [+] )", line)
+    cuts = _breaks(line)
+    pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)])]
     out, current = [], pieces[0]
     for piece in pieces[1:]:
         if len((current + piece).rstrip()) <= width:
             current += piece
         else:
             out.append(current.rstrip())
-            current = " " * indent + piece.lstrip()
-    return out + [current]
+            current = " " * indent + piece.lstrip(" ")
+    return [part for text in out + [current] for part in _at_spaces(text, width, indent)]
+
+
+def _at_spaces(text: str, width: int, indent: int) -> list[str]:
+    """A piece still too long for ``width`` (words with no better place to break) broken at its
+    last space that fits, as a paragraph is; a word longer than the width stays whole."""
+    out = []
+    while len(text) > width:
+        lead = len(text) - len(text.lstrip(" "))
+        cut = text.rfind(" ", lead + 1, width + 1)
+        if cut <= lead:
+            break
+        out.append(text[:cut].rstrip())
+        text = " " * indent + text[cut:].lstrip(" ")
+    return out + [text]
+
+
+_BREAK = re.compile(r"(?<=, )|(?= [+=] )|(?<=\w) (?=\()")
+
+
+def _breaks(line: str) -> list[int]:
+    """Where ``wrap`` may break: after a comma anywhere (a list's items), elsewhere only outside
+    parentheses, so that "(φ'(z) = 1 − tanh²(z), at z = 0.5)" keeps its "at z = 0.5" together."""
+    depth, depths = 0, []
+    for ch in line:
+        depths.append(depth)
+        depth += (ch == "(") - (ch == ")")
+    return [m.start() for m in _BREAK.finditer(line)
+            if 0 < m.start() < len(line) and (line[m.start() - 1] == " " or depths[m.start()] == 0)]
 
 
 class Term(NamedTuple):
@@ -121,9 +151,11 @@ def _eq9_lines(bp: Backprop) -> list[str]:
 
 def explanation(
     model: Any, x: Sequence[float], target: Target, loss: str = "nll",
-    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True,
+    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True, width: int | None = WIDTH,
 ) -> Explanation:
-    """The arithmetic for ∂e/∂w^ℓ_{i,j} (j = 0: the bias b^ℓ_i) as a structured ``Explanation``."""
+    """The arithmetic for ∂e/∂w^ℓ_{i,j} (j = 0: the bias b^ℓ_i) as a structured ``Explanation``,
+    its text in lines of at most ``width`` columns (``wrap``; None: one line per statement, for
+    a caller that typesets the text first and wraps it to its own width)."""
     bp = backprop(model, x, target, loss, bias=bias)
     fp, N = bp.fp, bp.fp.N
     check_index(fp.sizes, l, i, j, bias)
@@ -186,14 +218,14 @@ def explanation(
     L.append("")
     g = ag.dW[l][i - 1][j]
     L.append(f"backward() gives ∂e/∂{name} = {num(g)}   (|difference| = {num(abs(g - value), 2)})")
-    text = "\n".join(part for line in L for part in wrap(line))
+    text = "\n".join(part for line in L for part in (wrap(line, width) if width else [line]))
     return Explanation(l, i, j, name, de_do, dphi, o_prev, value, g, terms, text)
 
 
 def explain(
     model: Any, x: Sequence[float], target: Target, loss: str = "nll",
-    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True,
+    l: int = 1, i: int = 1, j: int = 1, *, bias: bool = True, width: int | None = WIDTH,
 ) -> str:
     """The arithmetic for ∂e/∂w^ℓ_{i,j} as text: Equation 8's three factors, the Equation 12
     sum term by term, and Equation 9 at the output, every number substituted."""
-    return str(explanation(model, x, target, loss, l, i, j, bias=bias))
+    return str(explanation(model, x, target, loss, l, i, j, bias=bias, width=width))

@@ -16,6 +16,7 @@ from .. import equations as _equations
 from .. import notation
 from .. import ops as _ops
 from ..engine import Value
+from ..equations.explain import wrap as _wrap
 from .features import PlaygroundError
 from .trainer import Trainer
 
@@ -50,15 +51,26 @@ def explain(t: Trainer, l: int, i: int, j: int, sample: int) -> dict[str, Any]:
     numbers filled in) and by ``backward()`` on the model's own Values; ``text`` typeset."""
     check_index(t, l, i, j)
     k = check_sample(t, sample)
-    ex = _equations.explanation(t.model, t.inputs[k], t.signed[k], t.config["loss"], l, i, j)
+    ex = _equations.explanation(t.model, t.inputs[k], t.signed[k], t.config["loss"], l, i, j, width=None)
     neuron = t.model.layers[l - 1].neurons[i - 1]
     weight = neuron.b.data if j == 0 else neuron.w[j - 1].data
     return {
         "l": l, "i": i, "j": j, "sample": k, "name": notation.typeset(ex.name), "plain_name": ex.name,
-        "text": _typeset(str(ex)), "equation8": ex.value, "backward": ex.autograd,
+        "text": _panel_lines(_typeset(str(ex))), "equation8": ex.value, "backward": ex.autograd,
         "de_do": ex.de_do, "phi_prime": ex.phi_prime, "o_prev": ex.o_prev, "weight": weight,
         "step": t.step_count, "loss": t.point_losses[k] if t.pending is None else None,
     }
+
+
+# the panel's <pre> holds 58 characters at 1,024 px and 61 at 1,920 (also in presentation mode
+# there), 46 in presentation mode at 1,024 px: a projector's, where no line may break again
+PANEL_COLUMNS = 46
+
+
+def _panel_lines(text: str) -> str:
+    """Long sums and lists broken where they read well (``equations.explain.wrap``), measured
+    after typesetting (w²₁,₃ is shorter than w^2_{1,3}), before the browser breaks them anywhere."""
+    return "\n".join(part for line in text.split("\n") for part in _wrap(line, PANEL_COLUMNS))
 
 
 _LETTER_INDEX = re.compile(r"_([a-z])(?![\w{])")  # Σ_k, o³_k: a one-letter index, unbraced
