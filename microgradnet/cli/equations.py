@@ -12,8 +12,8 @@ from . import CLIError
 
 HELP = ('the equations of "Backpropagation made right, for a certain value of right" '
         "against backward(), weight by weight")
-DESCRIPTION = ('the equations of the article "Backpropagation made right, for a certain value of right"\n'
-               "against backward(), weight by weight")
+DESCRIPTION = ('the article "Backpropagation made right, for a certain value of right":\n'
+               "its Equations 8, 9 and 12 against backward(), weight by weight")
 EXAMPLES = """\
 The equations are those of the article "Backpropagation made right, for a certain value of right".
 
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options."""
     from ..equations import LOSSES  # the registry's losses under the article's names
 
-    parser.description = DESCRIPTION  # HELP in two lines: --help stays within 100 columns
+    parser.description = DESCRIPTION  # HELP in two lines, each within an 80-column terminal
 
     parser.add_argument("--sizes", default="2,3,3,2", metavar="D0,D1,...,DN",
                         help="layer widths, inputs first (default: 2,3,3,2)")
