@@ -29,7 +29,9 @@ def run_examples(module) -> tuple[doctest.TestResults, str]:
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     report: list[str] = []
     for test in finder.find(module, module.__name__):
-        runner.run(test, out=report.append)
+        # keep each example's globals: an operation an example declares stays in the table
+        # (as after running it in a session), and its functions still need their globals then
+        runner.run(test, out=report.append, clear_globs=False)
     return doctest.TestResults(runner.failures, runner.tries), "".join(report)
 
 
