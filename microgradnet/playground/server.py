@@ -191,7 +191,9 @@ def serve(port: int = 8000, *, open_browser: bool = True, config: dict[str, Any]
     sys.setswitchinterval(0.001)
     server = PlaygroundServer(port, config=config, host=host)
     if not quiet:
-        print(f"microgradnet playground: {server.url}  (Ctrl-C to stop)", flush=True)
+        # the URL alone on the first line (its key makes it long): easy to copy, within 100 columns
+        print(f"microgradnet playground: {server.url}", flush=True)
+        print("open that link (it carries this launch's key); Ctrl-C stops the server", flush=True)
     if open_browser:
         import webbrowser
 
