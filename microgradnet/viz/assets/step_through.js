@@ -219,7 +219,7 @@
       focus = [f.node, ...f.children];
     } else if (t.kind === "bstart") {
       const root = D.nodes[D.root];
-      scripted($("panel-head"), `Start: ${root.name}.grad = 1.0, every other grad = 0`, false);
+      scripted($("panel-head"), `Start: ${root.name}.grad = 1, every other grad = 0`, false);
       scripted($("panel-rule"), `∂${root.name}/∂${root.name} = 1`, false);
       li([[B ? "Press Next (→) to apply the chain rule at each node, from the output back to the inputs: " +
         "child.grad += node.grad × (local derivative)."
