@@ -393,7 +393,19 @@ PROSE_NUMBERS: list[tuple[str, object, str]] = [
     (r"The engine is at ([\d.]+), ", lambda: _bench("W3 N=100k ÷ micrograd", 0), "exact"),
     (r"([\d.]+)× ahead of", lambda: _ratio("W3 N=100k", "W3 N=100k", 2, 1), "exact"),
     (r"\(([\d.]+)× on the demo's step\)", lambda: _ratio("microgpt-style Value", SCALAR), "exact"),
+    (r"it finds ([\d,]+) mutants in the code", lambda: _mutant_count(), "exact"),
 ]
+
+
+def _mutant_count() -> int:
+    """How many mutants benchmarks/mutation.py finds in today's code (no test is run)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation", ROOT / "benchmarks" / "mutation.py")
+    mutation = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("mutation", mutation)  # its dataclass looks its module up there
+    spec.loader.exec_module(mutation)
+    return len(mutation.engine_mutants(ROOT) + mutation.table_mutants(ROOT))
 
 
 def _shown_precision(text: str) -> int:
