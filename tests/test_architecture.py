@@ -318,3 +318,36 @@ def test_the_name_list_finder_ignores_one_name_and_unrelated_strings():
     source = 'x = {"tanh": 1, "colour": 2}\nif act == "tanh":\n    pass\ny = ("a", "b")'
     for _, strings in name_groups(ast.parse(source)):
         assert all(len(set(strings) & names) < 2 for names, _ in kinds.values()), strings
+
+
+# ---- size: one job per module, functions a reader can hold ----------------------------------
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 600, 100
+_SOURCES = sorted(PACKAGE.rglob("*.py"))
+_ASSETS = sorted(PACKAGE.rglob("assets/*.js"))
+
+
+def oversized(path: pathlib.Path) -> list[str]:
+    """What in ``path`` is over the limits: the module itself, or its long functions."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    if text.count("\n") > MAX_MODULE_LINES:
+        found.append(f"{path.name}: {text.count(chr(10))} lines")
+    if path.suffix == ".py":
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{path.name}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+def test_no_module_over_600_lines_and_no_function_over_100():
+    found = [item for path in _SOURCES + _ASSETS for item in oversized(path)]
+    assert not found, found
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    body = "\n".join(f"    x{k} = {k}" for k in range(MAX_FUNCTION_LINES))
+    path = tmp_path / "long.py"
+    path.write_text(f"def f():\n{body}\n")
+    assert oversized(path) == [f"long.py:1 f: {MAX_FUNCTION_LINES + 1} lines"]
