@@ -17,7 +17,7 @@ import pytest
 from microgradnet import nn
 from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES
-from tests.browser import chromium, needs_chromium
+from tests.browser import chromium, needs_chromium, wait_for
 
 pytestmark = needs_chromium
 
@@ -37,16 +37,6 @@ def server():
 def browser():
     with chromium(1400, 1000) as driver:
         yield driver
-
-
-def wait_for(driver, script: str, timeout: float = 30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def el(driver, key: str):

@@ -30,7 +30,7 @@ import pytest
 
 from microgradnet.playground import server as server_module
 from microgradnet.playground.server import PlaygroundServer
-from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, needs_chromium
+from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, needs_chromium, wait_for
 
 SMALL = {"hidden": [3, 2], "points": 40, "train_percent": 50}
 
@@ -313,16 +313,6 @@ class _EvilPage(BaseHTTPRequestHandler):
         pass
 
 
-def _wait(driver: Any, script: str, timeout: float = 30.0) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for: {script}")
-
-
 @contextmanager
 def _rebinding_chromium() -> Iterator[Any]:
     """tests/browser.py's headless Chromium, with every name under .test resolving to 127.0.0.1
@@ -353,15 +343,15 @@ def test_in_chromium_another_origin_and_a_rebound_name_cannot_use_the_playground
     try:
         with _rebinding_chromium() as d:
             d.get(server.url)  # the teacher's tab: the printed URL, then the page trains
-            _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+            wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
             assert d.current_url == f"http://127.0.0.1:{server.port}/"  # the key left the address bar
             (sid,) = server.sessions
             d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
-            _wait(d, "return window.mgnPlaygrounds[0].st.step === 1")
+            wait_for(d, "return window.mgnPlaygrounds[0].st.step === 1")
             # in another tab, the same browser (holding the key's cookie) visits another origin
             d.switch_to.new_window("tab")
             d.get(f"http://127.0.0.1:{evil.server_address[1]}/")
-            _wait(d, "return window.done")
+            wait_for(d, "return window.done")
             results = d.execute_script("return window.results")
             assert results[0].startswith("error")  # the JSON post needs a preflight: never granted
             assert results[1:] == ["status 0"] * 100  # no-cors: opaque, and refused by the server
@@ -373,7 +363,7 @@ def test_in_chromium_another_origin_and_a_rebound_name_cannot_use_the_playground
             assert list(server.sessions) == [sid] and server.sessions[sid].step_count == 1
             d.switch_to.window(d.window_handles[0])  # the teacher's tab still trains
             d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
-            _wait(d, "return window.mgnPlaygrounds[0].st.step === 2")
+            wait_for(d, "return window.mgnPlaygrounds[0].st.step === 2")
     finally:
         evil.shutdown()
         evil.server_close()
@@ -406,12 +396,12 @@ def test_in_chromium_the_printed_link_works_when_opened_from_another_site(server
         with _rebinding_chromium() as d:
             d.get(f"http://course.test:{other.server_address[1]}/")
             d.find_element("id", "link").click()
-            _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+            wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
             d.execute_script("document.querySelector('[data-k=\"step\"]').click()")
-            _wait(d, "return window.mgnPlaygrounds[0].st.step === 1")
+            wait_for(d, "return window.mgnPlaygrounds[0].st.step === 1")
             assert "token" not in d.current_url
             d.refresh()  # the address without the key: the cookie opens it
-            _wait(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
+            wait_for(d, "return window.mgnPlaygrounds && window.mgnPlaygrounds[0].ready")
     finally:
         other.shutdown()
         other.server_close()

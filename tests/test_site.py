@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, needs_chromium  # noqa: E402
+from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, needs_chromium, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(os.environ.get("MICROGRADNET_SITE", ROOT / "site"))
@@ -312,17 +312,6 @@ window.microgradnetTransport(name, body).then(done, e => done({error: String(e)}
 """
 
 
-def _wait_for(driver: Any, script: str, seconds: float) -> Any:
-    """Poll ``script`` in the page until it returns something truthy (or fail after ``seconds``)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"waited {seconds} s for: {script}")
-
-
 # the page's latest state's step, plus one (step 0 must count as started)
 _STEP = "const a = (window.mgnPlaygrounds || [])[0]; return a && a.st ? a.st.step + 1 : 0"
 
@@ -335,11 +324,11 @@ def test_the_playground_trains_in_a_worker_and_equation_8_matches_native_backwar
 
     with static_server(site) as (base, served), offline_chromium(1280, 800) as driver:
         driver.get(f"{base}/playground/index.html")
-        _wait_for(driver, _STEP, KERNEL_TIMEOUT)
+        wait_for(driver, _STEP, KERNEL_TIMEOUT)
         call = functools.partial(driver.execute_async_script, _CALL)
         assert call("state", {"since": 0})["step"] == 0
         driver.find_element("css selector", '.mgn-pg [data-k="play"]').click()
-        _wait_for(driver, _STEP.replace("+ 1 : 0", ">= 30 : false"), 60)  # the counter advances
+        wait_for(driver, _STEP.replace("+ 1 : 0", ">= 30 : false"), 60)  # the counter advances
         driver.find_element("css selector", '.mgn-pg [data-k="play"]').click()  # pause
         deadline = time.monotonic() + 10
         while (state := call("state", {"since": 0}))["playing"] and time.monotonic() < deadline:
@@ -353,7 +342,7 @@ def test_the_playground_trains_in_a_worker_and_equation_8_matches_native_backwar
         driver.execute_script(
             "document.querySelector(`.mgn-pg path.hit[data-l='${arguments[0]}'][data-i='${arguments[1]}']"
             "[data-j='${arguments[2]}']`).dispatchEvent(new MouseEvent('click', {bubbles: true}))", l, i, j)
-        shown = _wait_for(driver, "const q = (k) => document.querySelector(`.mgn-pg [data-k='${k}']`);"
+        shown = wait_for(driver, "const q = (k) => document.querySelector(`.mgn-pg [data-k='${k}']`);"
                                   " return q('eq8') && [q('eq8').dataset.value, q('weight').dataset.value,"
                                   " window.mgnPlaygrounds[0].sample]", 20)
         k = shown[2]
@@ -390,12 +379,12 @@ def test_notebook_06s_playground_widget_plays_and_pauses_in_the_lab(site: Path):
         assert ran["ok"], ran
         assert not [o for o in ran["results"][-1]["outputs"] if o["output_type"] == "error"]
         # the widget's page filled its controls through widget messages, answered by the kernel
-        _wait_for(driver, "const s = document.querySelector('.mgn-pg [data-k=\"dataset\"]');"
+        wait_for(driver, "const s = document.querySelector('.mgn-pg [data-k=\"dataset\"]');"
                           " return s && s.options.length", 30)
         assert driver.execute_script(_WIDGET_STEP) == "0"
         play = driver.find_element("css selector", '.mgn-pg [data-k="play"]')
         play.click()
-        _wait_for(driver, _WIDGET_COUNTER + "return b && +b.textContent >= 30", 60)
+        wait_for(driver, _WIDGET_COUNTER + "return b && +b.textContent >= 30", 60)
         play.click()  # pause
         deadline, last = time.monotonic() + 10, None
         while (now := driver.execute_script(_WIDGET_STEP)) != last and time.monotonic() < deadline:
