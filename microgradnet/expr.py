@@ -147,10 +147,11 @@ class Expression:
             raise ExprError(f"values must be a dict of name → number, got {type(values).__name__}")
         missing = [n for n in self.names if n not in values]
         if missing:
-            known = ", ".join(f"{n}" for n in self.names) or "none"
+            # the formula's names are all of missing when none is given: say them once
+            more = [n for n in self.names if n not in missing]
+            also = f" (it also has {', '.join(more)})" if more else ""
             raise ExprError(
-                f"no value for {', '.join(missing)} (on the command line: --set {missing[0]}=NUMBER); "
-                f"the formula's names: {known}"
+                f"no value for {', '.join(missing)}{also}; command line: --set {missing[0]}=NUMBER"
             )
         extra = [n for n in values if n not in self.names]
         if extra:

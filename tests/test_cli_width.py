@@ -91,3 +91,17 @@ def test_playground_first_lines_fit(tmp_path):
     assert "http://127.0.0.1:" in first
     long = too_long(first + rest)
     assert not long, long
+
+
+TEN_NEURONS = "+".join(f"tanh(x{k}*w{k}+b)" for k in range(1, 11))  # fits the parser, not a page
+FAILURES = {
+    "graph-missing-values": ["graph", "x*w + b", "--set", "x=1"],
+    "worksheet-too-large": ["worksheet", TEN_NEURONS, "-o", "big.pdf"],
+}
+
+
+@pytest.mark.parametrize("name", list(FAILURES))
+def test_error_lines_fit(name, tmp_path):
+    p = run(FAILURES[name], tmp_path)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr  # one line, as every error
+    assert not too_long(p.stderr), too_long(p.stderr)

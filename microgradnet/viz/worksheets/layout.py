@@ -224,9 +224,8 @@ class Pdf:
         scale, orientation, columns, table_w = self._plan(problem, kind, number, total, key, w, h, table)
         if FONTSIZE * scale < MIN_PRINTED_PT:
             raise WorksheetTooLarge(
-                f"worksheet: the graph ({len(topological_order(problem.root))} values) would print with "
-                f"{FONTSIZE * scale:.1f}-pt text on one {self.paper.upper()} page (at least "
-                f"{MIN_PRINTED_PT:g} pt is legible); use a shorter formula or a smaller network"
+                f"{len(topological_order(problem.root))} values print at {FONTSIZE * scale:.1f} pt "
+                f"(< {MIN_PRINTED_PT:g}) on {self.paper.upper()}: shorten the formula or network"
             )
         pdf.add_page(orientation=orientation)
         pw, ph = (pdf.w, pdf.h)
