@@ -231,7 +231,8 @@ def test_forward_worksheets_keep_the_inputs_and_blank_everything_else():
 
 def test_a_graph_too_big_for_one_legible_page_is_refused_with_what_to_shrink(tmp_path):
     six = "+".join(f"tanh(x{i}*w{i}+b)" for i in range(1, 7))
-    with pytest.raises(WorksheetTooLarge, match=r"values print at [\d.]+ pt \(< 7\) on A4: shorten the formula or network"):
+    with pytest.raises(WorksheetTooLarge,
+                       match=r"values print at [\d.]+ pt \(< 7\) on A4: shorten the formula or network"):
         worksheet(six, tmp_path / "s.pdf", seed=1)
     with pytest.raises(ValueError, match=rf"graph of 378 values; .* at most {MAX_VALUES}"):
         worksheet(SIXTY_THREE, tmp_path / "s.pdf", seed=1)
