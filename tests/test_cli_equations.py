@@ -198,7 +198,8 @@ def test_without_target_each_loss_takes_the_documented_example():
 
 def test_a_reader_that_stops_early_gets_no_traceback():
     # `microgradnet equations ... | head -1`: the closed pipe ends the command quietly (141)
-    proc = subprocess.Popen([sys.executable, "-m", "microgradnet", "equations", "--sizes", "30,20"],
+    # 60,60,60: ~0.4 MB of table, far more than a pipe holds, so the command is still writing
+    proc = subprocess.Popen([sys.executable, "-m", "microgradnet", "equations", "--sizes", "60,60,60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()
