@@ -379,8 +379,10 @@ def _pow_slope(x: Any, out: Any, p: float) -> Any:
         return 0.0 if p == 0 else 1.0
     if xd == 0.0 and p < 1:
         return math.inf
-    if _is_number(x):
-        return power_slope_float(x, p)
+    slope = power_slope_float(xd, p)
+    if _is_number(x) or math.isinf(slope):
+        # an overflowing slope is ±inf as on floats: a graph for it would raise in its forward
+        return slope
     return p * x ** (p - 1)
 
 

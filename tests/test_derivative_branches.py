@@ -95,6 +95,10 @@ CASES = [
     ("**p", [-2.0], 2, 4.0, [-4.0]),
     ("**p", [-2.0], 3, -8.0, [12.0]),
     ("**p", [-2.0], -1, -0.5, [-0.25]),
+    # a representable value whose slope overflows: ±inf with the slope's sign (IEEE), no error
+    ("**p", [1e-120], -2, 1e240, [-INF]),
+    ("**p", [-1e-120], -2, 1e240, [INF]),
+    ("**p", [-1e-200], -1, -1e200, [-INF]),
     # sqrt: 1/(2√x), infinite at 0
     ("sqrt", [0.0], None, 0.0, [INF]),
     ("sqrt", [4.0], None, 2.0, [0.25]),
