@@ -24,7 +24,7 @@ needs_chromium = pytest.mark.skipif(
 
 
 @contextmanager
-def chromium(width: int = 1400, height: int = 900) -> Iterator[Any]:
+def chromium(width: int = 1400, height: int = 900, extra_flags: tuple[str, ...] = ()) -> Iterator[Any]:
     """A selenium driver for a fresh headless Chromium profile, quit and removed afterwards."""
     from selenium import webdriver  # a dev dependency: missing it is an error, not a skip
     from selenium.webdriver.chrome.service import Service
@@ -32,7 +32,7 @@ def chromium(width: int = 1400, height: int = 900) -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="mgn-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"]:
+    for flag in [*FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}", *extra_flags]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -53,3 +53,21 @@ def wait_for(driver: Any, script: str, timeout: float = 30.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"waited {timeout} s for: {script}")
+
+
+@contextmanager
+def serving(config: dict[str, Any]) -> Iterator[Any]:
+    """A playground server on a free loopback port, in a thread, stopped afterwards."""
+    import threading
+
+    from microgradnet.playground.server import PlaygroundServer
+
+    srv = PlaygroundServer(0, config=config)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        t.join(5)

@@ -24,8 +24,8 @@ import pytest
 
 from microgradnet import nn, notation
 from microgradnet.playground.api import answer
-from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES, PlaygroundError, Session
+from tests.browser import serving
 from tests.graphs import reachable
 from tests.oracles import central_difference_in_place
 
@@ -485,13 +485,8 @@ def test_the_gif_draws_with_the_activations_own_numpy_kernel(monkeypatch):
 # ---- the HTTP server ------------------------------------------------------------------------------------
 @pytest.fixture
 def server():
-    srv = PlaygroundServer(0, config=SMALL)
-    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    t.join(5)
+    with serving(SMALL) as srv:
+        yield srv
 
 
 def post(srv, name, body=None, raw=None):

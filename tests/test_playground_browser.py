@@ -8,7 +8,6 @@ here independently from the exported model file. Skipped only when chromium is n
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 
@@ -17,20 +16,15 @@ import pytest
 from microgradnet import nn
 from microgradnet.playground.server import PlaygroundServer
 from microgradnet.playground.session import FEATURES
-from tests.browser import chromium, needs_chromium, wait_for
+from tests.browser import chromium, needs_chromium, serving, wait_for
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = PlaygroundServer(0, config={"hidden": [3, 2], "points": 80})
-    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    t.join(5)
+    with serving({"hidden": [3, 2], "points": 80}) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

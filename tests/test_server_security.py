@@ -13,15 +13,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,20 +27,15 @@ import pytest
 
 from microgradnet.playground import server as server_module
 from microgradnet.playground.server import PlaygroundServer
-from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, needs_chromium, wait_for
+from tests.browser import chromium, needs_chromium, serving, wait_for
 
 SMALL = {"hidden": [3, 2], "points": 40, "train_percent": 50}
 
 
 @pytest.fixture
 def server() -> Iterator[PlaygroundServer]:
-    srv = PlaygroundServer(0, config=SMALL)
-    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    t.join(5)
+    with serving(SMALL) as srv:
+        yield srv
 
 
 def request(srv: PlaygroundServer, method: str, path: str, body: bytes | None = None,
@@ -313,26 +305,10 @@ class _EvilPage(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def _rebinding_chromium() -> Iterator[Any]:
+def _rebinding_chromium() -> Any:
     """tests/browser.py's headless Chromium, with every name under .test resolving to 127.0.0.1
     (what a DNS-rebinding site arranges for its own name; and a second site to link from)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="mgn-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, "--window-size=1024,768", f"--user-data-dir={profile}",
-                 "--host-resolver-rules=MAP *.test 127.0.0.1"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    return chromium(1024, 768, extra_flags=("--host-resolver-rules=MAP *.test 127.0.0.1",))
 
 
 @needs_chromium
